@@ -1,0 +1,425 @@
+"""Shared estimator logic: validation, initialisation and the epoch loop."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    check_is_fitted,
+    validate_data,
+)
+
+from ._engine import AdamOptimizer, MinibatchTrainer, SGDOptimizer, forward
+
+# Rows per chunk of the prediction forward pass: bounds the memory of the
+# hidden activations for very tall X while keeping BLAS calls large.
+_PREDICT_CHUNK_ROWS = 8192
+
+
+class BaseDropoutMLP(BaseEstimator):
+    """Base class of the dropout MLP estimators; not meant to be used directly."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "dropout_rate": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "max_norm": [None, Interval(Real, 0, None, closed="neither")],
+    }
+
+    # ------------------------------------------------------------ validation
+    def _hidden_layer_sizes_list(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        for size in sizes:
+            if not isinstance(size, Integral | np.integer) or isinstance(size, bool):
+                raise TypeError(
+                    "hidden_layer_sizes must contain integers, got "
+                    f"{self.hidden_layer_sizes!r}."
+                )
+            if size <= 0:
+                raise ValueError(
+                    f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}."
+                )
+        return [int(s) for s in sizes]
+
+    def _hidden_dropout_rates(self, n_hidden):
+        """One drop probability per hidden layer, validated."""
+        rates = self.dropout_rate
+        if isinstance(rates, Real) and not isinstance(rates, bool):
+            return [float(rates)] * n_hidden
+        if isinstance(rates, str):
+            raise TypeError(
+                f"dropout_rate must be a float or a sequence of floats, got {rates!r}."
+            )
+        rates = (
+            list(np.asarray(rates, dtype=object).ravel()) if np.ndim(rates) else [rates]
+        )
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout_rate has {len(rates)} rates but hidden_layer_sizes has "
+                f"{n_hidden} hidden layers; give one rate per hidden layer or a "
+                "single float."
+            )
+        checked = []
+        for rate in rates:
+            if not isinstance(rate, Real | np.floating | np.integer) or isinstance(
+                rate, bool
+            ):
+                raise TypeError(
+                    "dropout_rate must contain floats in [0, 1), got "
+                    f"{self.dropout_rate!r}."
+                )
+            if not 0 <= rate < 1:
+                raise ValueError(
+                    f"every dropout_rate must be in [0, 1), got {self.dropout_rate!r}."
+                )
+            checked.append(float(rate))
+        return checked
+
+    # -------------------------------------------------------- initialisation
+    def _initialize(self, y, layer_units, dtype, random_state):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        self.coefs_ = []
+        self.intercepts_ = []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            coef, intercept = self._init_coef(fan_in, fan_out, dtype, random_state)
+            self.coefs_.append(coef)
+            self.intercepts_.append(intercept)
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = np.inf
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    def _init_coef(self, fan_in, fan_out, dtype, random_state):
+        # Glorot & Bengio's uniform initialisation, drawn in the same order as
+        # sklearn's MLP (weights, then biases, layer by layer) so that fits
+        # without dropout can be compared step for step.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
+        intercept = random_state.uniform(-bound, bound, fan_out)
+        return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+
+    def _make_optimizer(self, params):
+        if self.solver == "sgd":
+            return SGDOptimizer(
+                params,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return AdamOptimizer(
+            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
+
+    # ------------------------------------------------------------------- fit
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_layer_sizes = self._hidden_layer_sizes_list()
+        hidden_rates = self._hidden_dropout_rates(len(hidden_layer_sizes))
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y, sample_weight = self._validate_input(
+            X, y, sample_weight, incremental, reset=first_pass
+        )
+        if sp.issparse(X) and X.format != "csr":
+            # Row gathers are cheap in CSR only; this copies the stored
+            # entries once per fit, never per epoch.
+            X = X.tocsr()
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+        if not first_pass:
+            self._check_same_architecture(layer_units)
+        random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype, random_state)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+        params = self.coefs_ + self.intercepts_
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._make_optimizer(params)
+
+        X_train, y_train, sw_train, X_val, y_val, sw_val = self._split_validation(
+            X, y, sample_weight, random_state
+        )
+        n_samples = X_train.shape[0]
+        batch_size = self._resolve_batch_size(n_samples)
+
+        rates = [float(self.input_dropout), *hidden_rates]
+        mask_rng = None
+        if any(rate > 0 for rate in rates):
+            # Drawn after initialisation and the validation split, and only
+            # when dropout is on, so that fits without dropout consume the
+            # random stream exactly as sklearn's MLP does. Mixing in t_ gives
+            # each partial_fit call its own masks even with an int seed.
+            seed = random_state.randint(np.iinfo(np.int32).max)
+            mask_rng = np.random.default_rng([seed, self.t_])
+        trainer = MinibatchTrainer(
+            self.coefs_,
+            self.intercepts_,
+            activation=self.activation,
+            out_activation=self.out_activation_,
+            loss=self._loss_name(),
+            alpha=self.alpha,
+            optimizer=self._optimizer,
+            batch_size=batch_size,
+            dropout_rates=rates,
+            max_norm=self.max_norm,
+            rng=mask_rng,
+        )
+        self._run_epochs(
+            trainer,
+            X_train,
+            y_train,
+            sw_train,
+            X_val,
+            y_val,
+            sw_val,
+            batch_size,
+            random_state,
+            incremental,
+        )
+        if not all(np.isfinite(w).all() for w in params):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _check_same_architecture(self, layer_units):
+        expected = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
+        if list(layer_units) != expected:
+            raise ValueError(
+                f"The network to continue has layer sizes {expected}, but the "
+                f"current parameters and data ask for {list(layer_units)}. "
+                "Set warm_start=False (or call fit instead of partial_fit) to "
+                "start a new network."
+            )
+
+    def _resolve_batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=3,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _split_validation(self, X, y, sample_weight, random_state):
+        if not self.early_stopping:
+            return X, y, sample_weight, None, None, None
+        # Multilabel targets are not stratified, as in sklearn's MLP.
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        try:
+            parts = train_test_split(
+                *arrays,
+                random_state=random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} cannot split "
+                f"{X.shape[0]} samples into a training and a validation set "
+                f"for early stopping: {exc}"
+            ) from exc
+        X_train, X_val, y_train, y_val = parts[:4]
+        sw_train, sw_val = (
+            (parts[4], parts[5]) if sample_weight is not None else (None, None)
+        )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        if X_train.shape[0] < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no "
+                "training samples. Decrease 'validation_fraction'."
+            )
+        return X_train, y_train, sw_train, X_val, self._val_targets(y_val), sw_val
+
+    def _run_epochs(
+        self,
+        trainer,
+        X,
+        y,
+        sample_weight,
+        X_val,
+        y_val,
+        sw_val,
+        batch_size,
+        random_state,
+        incremental,
+    ):
+        n_samples = X.shape[0]
+        order = np.arange(n_samples) if self.shuffle else None
+        if self.early_stopping:
+            self._best_coefs = [c.copy() for c in self.coefs_]
+            self._best_intercepts = [b.copy() for b in self.intercepts_]
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if order is not None:
+                    random_state.shuffle(order)
+                self.loss_ = trainer.run_epoch(X, y, sample_weight, batch_size, order)
+                self.n_iter_ += 1
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+                self._update_no_improvement_count(X_val, y_val, sw_val)
+                self._optimizer.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if self._stop_on_plateau():
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
+                        " reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=3,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", stacklevel=3)
+        if self.early_stopping:
+            for target, best in zip(
+                self.coefs_ + self.intercepts_, self._best_coefs + self._best_intercepts
+            ):
+                np.copyto(target, best)
+
+    def _stop_on_plateau(self):
+        what = (
+            "Validation score did not improve"
+            if self.early_stopping
+            else "Training loss did not improve"
+        )
+        msg = (
+            f"{what} more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        stop = self._optimizer.on_plateau()
+        if self.verbose:
+            if stop and self.learning_rate == "adaptive" and self.solver == "sgd":
+                print(msg + " Learning rate too small. Stopping.")
+            elif stop:
+                print(msg + " Stopping.")
+            else:
+                new_rate = self._optimizer.learning_rate
+                print(f"{msg} Setting learning rate to {new_rate:f}")
+        return stop
+
+    def _update_no_improvement_count(self, X_val, y_val, sw_val):
+        if self.early_stopping:
+            score = self._score(X_val, y_val, sw_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                for best, current in zip(
+                    self._best_coefs + self._best_intercepts,
+                    self.coefs_ + self.intercepts_,
+                ):
+                    np.copyto(best, current)
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    # --------------------------------------------------------------- predict
+    def _forward(self, X, check_input=True):
+        """Deterministic network output (dropout off) for ``X``."""
+        if check_input:
+            check_is_fitted(self)
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=self.coefs_[0].dtype,
+                reset=False,
+            )
+        return forward(
+            X,
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            self.out_activation_,
+            batch_rows=_PREDICT_CHUNK_ROWS,
+        )
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return float(score_function(y, y_pred, sample_weight=sample_weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,27 @@
+"""NumPy backprop engine for dropout multilayer perceptrons.
+
+Arrays in, arrays out: this subpackage knows nothing about scikit-learn. It
+holds the numerical pieces (activations, losses, dropout masks, the max-norm
+constraint, optimizers) and the minibatch trainer that strings them together.
+The estimators in :mod:`skdropout` validate user input and drive it.
+"""
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+from ._dropout import DropoutMasks
+from ._forward import forward
+from ._losses import LOSSES
+from ._max_norm import apply_max_norm
+from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._trainer import MinibatchTrainer
+
+__all__ = [
+    "ACTIVATIONS",
+    "DERIVATIVES",
+    "LOSSES",
+    "AdamOptimizer",
+    "DropoutMasks",
+    "MinibatchTrainer",
+    "SGDOptimizer",
+    "apply_max_norm",
+    "forward",
+]

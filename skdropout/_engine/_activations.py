@@ -1,0 +1,92 @@
+"""Activation functions and their derivatives, all working in place.
+
+The derivatives take the activation *output* (not its input), so the forward
+cache is all backpropagation needs. Each derivative multiplies ``delta`` in
+place and may use ``scratch``, an array shaped like ``delta``, as workspace so
+that the training loop allocates nothing.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+
+def identity(Z, row_buffer=None):
+    """Leave ``Z`` unchanged."""
+
+
+def logistic(Z, row_buffer=None):
+    """Logistic sigmoid of ``Z``, in place."""
+    expit(Z, out=Z)
+
+
+def tanh(Z, row_buffer=None):
+    """Hyperbolic tangent of ``Z``, in place."""
+    np.tanh(Z, out=Z)
+
+
+def relu(Z, row_buffer=None):
+    """Rectified linear unit of ``Z``, in place."""
+    np.maximum(Z, 0, out=Z)
+
+
+def exp(Z, row_buffer=None):
+    """Exponential of ``Z``, in place (the Poisson regression output)."""
+    np.exp(Z, out=Z)
+
+
+def softmax(Z, row_buffer=None):
+    """Row-wise softmax of ``Z``, in place.
+
+    ``row_buffer`` is an optional ``(n_rows, 1)`` workspace of Z's dtype.
+    Subtracting the row maximum first keeps ``exp`` from overflowing, however
+    large the logits are.
+    """
+    if row_buffer is None:
+        row_buffer = np.empty((Z.shape[0], 1), dtype=Z.dtype)
+    np.max(Z, axis=1, keepdims=True, out=row_buffer)
+    np.subtract(Z, row_buffer, out=Z)
+    np.exp(Z, out=Z)
+    np.sum(Z, axis=1, keepdims=True, out=row_buffer)
+    np.divide(Z, row_buffer, out=Z)
+
+
+ACTIVATIONS = {
+    "identity": identity,
+    "logistic": logistic,
+    "tanh": tanh,
+    "relu": relu,
+    "exp": exp,
+    "softmax": softmax,
+}
+
+
+def identity_derivative(A, delta, scratch):
+    """The identity's derivative is one: nothing to do."""
+
+
+def logistic_derivative(A, delta, scratch):
+    """Multiply ``delta`` by ``A * (1 - A)``, the sigmoid's derivative."""
+    delta *= A
+    np.subtract(1, A, out=scratch)
+    delta *= scratch
+
+
+def tanh_derivative(A, delta, scratch):
+    """Multiply ``delta`` by ``1 - A**2``, the tanh derivative."""
+    np.multiply(A, A, out=scratch)
+    np.subtract(1, scratch, out=scratch)
+    delta *= scratch
+
+
+def relu_derivative(A, delta, scratch):
+    """Zero ``delta`` where the unit was inactive (``A == 0``)."""
+    np.greater(A, 0, out=scratch)
+    delta *= scratch
+
+
+DERIVATIVES = {
+    "identity": identity_derivative,
+    "logistic": logistic_derivative,
+    "tanh": tanh_derivative,
+    "relu": relu_derivative,
+}

@@ -1,0 +1,71 @@
+"""Loss functions paired with their canonical output activations.
+
+Every loss here is matched with the output activation whose link makes the
+gradient with respect to the output layer's pre-activation simply
+``y_pred - y_true`` (identity + squared error, exp + Poisson deviance,
+logistic + binary log-loss, softmax + log-loss). The trainer relies on that.
+
+Each function returns the sample-weighted mean loss as a Python float and
+uses the two ``scratch`` arrays (shaped like ``y_pred``) as workspace.
+"""
+
+import numpy as np
+from scipy.special import xlogy
+
+
+def _weighted_mean_of_row_sums(values, sample_weight):
+    """Mean over rows (weighted) of the sum over columns of ``values``."""
+    if sample_weight is None:
+        return float(values.sum()) / values.shape[0]
+    return float(np.dot(sample_weight, values).sum()) / float(sample_weight.sum())
+
+
+def squared_error(y_true, y_pred, sample_weight, scratch):
+    """Half the mean squared error, averaged over outputs."""
+    diff = scratch[0]
+    np.subtract(y_true, y_pred, out=diff)
+    diff *= diff
+    return 0.5 * _weighted_mean_of_row_sums(diff, sample_weight) / y_pred.shape[1]
+
+
+def poisson(y_true, y_pred, sample_weight, scratch):
+    """Half the Poisson deviance, summed over outputs."""
+    terms = scratch[0]
+    np.divide(y_true, y_pred, out=terms)
+    xlogy(y_true, terms, out=terms)
+    terms -= y_true
+    terms += y_pred
+    return _weighted_mean_of_row_sums(terms, sample_weight)
+
+
+def log_loss(y_true, y_prob, sample_weight, scratch):
+    """Categorical cross-entropy of one-hot ``y_true`` under ``y_prob``."""
+    eps = np.finfo(y_prob.dtype).eps
+    log_prob = scratch[0]
+    np.clip(y_prob, eps, 1 - eps, out=log_prob)
+    np.log(log_prob, out=log_prob)
+    log_prob *= y_true
+    return -_weighted_mean_of_row_sums(log_prob, sample_weight)
+
+
+def binary_log_loss(y_true, y_prob, sample_weight, scratch):
+    """Binary cross-entropy, summed over independent logistic outputs."""
+    eps = np.finfo(y_prob.dtype).eps
+    log_p, log_not_p = scratch
+    np.clip(y_prob, eps, 1 - eps, out=log_p)
+    np.subtract(1, log_p, out=log_not_p)
+    np.log(log_p, out=log_p)
+    np.log(log_not_p, out=log_not_p)
+    # y*log(p) + (1-y)*log(1-p), rearranged to need no third buffer.
+    log_p -= log_not_p
+    log_p *= y_true
+    log_p += log_not_p
+    return -_weighted_mean_of_row_sums(log_p, sample_weight)
+
+
+LOSSES = {
+    "squared_error": squared_error,
+    "poisson": poisson,
+    "log_loss": log_loss,
+    "binary_log_loss": binary_log_loss,
+}

@@ -1,0 +1,35 @@
+"""The max-norm constraint of Srivastava et al. (2014), section 5.1."""
+
+import numpy as np
+
+
+def apply_max_norm(coef, max_norm, norms=None):
+    """Rescale the columns of ``coef`` whose L2 norm exceeds ``max_norm``.
+
+    Column ``j`` of a ``(fan_in, fan_out)`` weight matrix holds the incoming
+    weights of unit ``j``. A column longer than ``max_norm`` is scaled to
+    length exactly ``max_norm``; shorter columns are not touched at all, so
+    the constraint is a projection onto the ball, not a global shrinkage.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (fan_in, fan_out)
+        Weight matrix, modified in place.
+    max_norm : float
+        Largest allowed L2 norm of a column.
+    norms : ndarray of shape (fan_out,), default=None
+        Workspace of ``coef``'s dtype for the column norms.
+
+    Returns
+    -------
+    n_clipped : int
+        How many columns were rescaled.
+    """
+    if norms is None:
+        norms = np.empty(coef.shape[1], dtype=coef.dtype)
+    np.einsum("ij,ij->j", coef, coef, out=norms)
+    np.sqrt(norms, out=norms)
+    too_long = np.flatnonzero(norms > max_norm)
+    if too_long.size:
+        coef[:, too_long] *= max_norm / norms[too_long]
+    return too_long.size

@@ -1,0 +1,149 @@
+"""Stochastic optimizers that update lists of parameter arrays in place.
+
+They hold their own state (velocities, moment estimates), allocated once per
+fit in the parameters' dtype. ``update`` consumes the gradient arrays: it uses
+them as workspace, so the caller must recompute them before the next step.
+The arithmetic follows scikit-learn's ``_stochastic_optimizers`` operation
+for operation, so that a network trained without dropout matches sklearn's
+MLP to rounding.
+"""
+
+import numpy as np
+
+
+class _Optimizer:
+    def __init__(self, params, learning_rate_init):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self._scratch = [np.empty_like(p) for p in params]
+
+    def iteration_ends(self, time_step):
+        """Hook called after every epoch with the number of samples seen."""
+
+    def on_plateau(self):
+        """React to a plateau of the monitored metric.
+
+        Returns
+        -------
+        stop : bool
+            True if training should stop, False if the optimizer adapted
+            (lowered its learning rate) and training may go on.
+        """
+        return True
+
+
+class SGDOptimizer(_Optimizer):
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Arrays to update in place.
+    learning_rate_init : float
+        Initial step size.
+    lr_schedule : {'constant', 'invscaling', 'adaptive'}
+        'invscaling' sets the step to ``learning_rate_init / (t + 1)**power_t``
+        after each epoch, ``t`` being the number of samples seen; 'adaptive'
+        divides it by 5 at each plateau.
+    momentum : float
+        Weight of the previous velocity in the new one.
+    nesterov : bool
+        Whether to use Nesterov's look-ahead momentum.
+    power_t : float
+        Exponent of the 'invscaling' schedule.
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        super().__init__(params, learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            )
+
+    def on_plateau(self):
+        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        return False
+
+    def update(self, params, grads):
+        """Take one step; ``grads`` is overwritten."""
+        momentum, lr = self.momentum, self.learning_rate
+        for param, grad, velocity, scratch in zip(
+            params, grads, self.velocities, self._scratch
+        ):
+            grad *= lr
+            velocity *= momentum
+            velocity -= grad
+            if self.nesterov:
+                np.multiply(velocity, momentum, out=scratch)
+                scratch -= grad
+                param += scratch
+            else:
+                param += velocity
+
+
+class AdamOptimizer(_Optimizer):
+    """Adam (Kingma and Ba, 2015).
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Arrays to update in place.
+    learning_rate_init : float
+        Step size before bias correction.
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates.
+    epsilon : float
+        Added to the root of the second moment for numerical stability.
+    """
+
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        super().__init__(params, learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.ms = [np.zeros_like(p) for p in params]
+        self.vs = [np.zeros_like(p) for p in params]
+
+    def update(self, params, grads):
+        """Take one step; ``grads`` is overwritten."""
+        self.t += 1
+        beta_1, beta_2 = self.beta_1, self.beta_2
+        self.learning_rate = (
+            self.learning_rate_init * np.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
+        )
+        step = -float(self.learning_rate)
+        for param, grad, m, v, scratch in zip(
+            params, grads, self.ms, self.vs, self._scratch
+        ):
+            m *= beta_1
+            np.multiply(grad, 1 - beta_1, out=scratch)
+            m += scratch
+            v *= beta_2
+            np.multiply(grad, grad, out=scratch)
+            scratch *= 1 - beta_2
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += self.epsilon
+            np.multiply(m, step, out=grad)
+            grad /= scratch
+            param += grad

@@ -1,0 +1,276 @@
+"""Minibatch backpropagation with dropout and the max-norm constraint."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+from ._dropout import DropoutMasks
+from ._losses import LOSSES
+from ._max_norm import apply_max_norm
+
+
+class MinibatchTrainer:
+    """Train a multilayer perceptron one minibatch at a time.
+
+    All buffers (activations, deltas, gradients, masks) are allocated here,
+    once, for minibatches of up to ``batch_size`` rows; the per-batch work
+    reuses them through ``out=`` arguments and in-place updates.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        The network's parameters, updated in place.
+    activation : str
+        Hidden activation, a key of ``ACTIVATIONS`` with a derivative.
+    out_activation : str
+        Output activation; with ``loss`` it must form a canonical pair.
+    loss : str
+        A key of ``LOSSES``.
+    alpha : float
+        L2 penalty; the penalty term is divided by the batch's total weight.
+    optimizer : SGDOptimizer or AdamOptimizer
+        Holds the update rule and its state.
+    batch_size : int
+        Largest number of rows in a minibatch.
+    dropout_rates : sequence of float, default=None
+        Drop probability of the input layer followed by one per hidden
+        layer. None means no dropout anywhere.
+    max_norm : float, default=None
+        Cap on the L2 norm of every unit's incoming weights, enforced after
+        each update. None disables it.
+    rng : numpy.random.Generator, default=None
+        Source of the dropout masks; needed only if a rate is above 0.
+    """
+
+    def __init__(
+        self,
+        coefs,
+        intercepts,
+        *,
+        activation,
+        out_activation,
+        loss,
+        alpha,
+        optimizer,
+        batch_size,
+        dropout_rates=None,
+        max_norm=None,
+        rng=None,
+    ):
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.params = list(coefs) + list(intercepts)
+        self.activation = activation
+        self.out_activation = out_activation
+        self.loss = loss
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.max_norm = max_norm
+        dtype = coefs[0].dtype
+        self.dtype = dtype
+        units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        n_layers = len(coefs)
+        if dropout_rates is None:
+            dropout_rates = [0.0] * n_layers
+        if len(dropout_rates) != n_layers:
+            raise ValueError(
+                f"dropout_rates needs {n_layers} rates (input and each hidden "
+                f"layer), got {len(dropout_rates)}"
+            )
+        self.masks = DropoutMasks(dropout_rates, units[:-1], batch_size, dtype, rng)
+
+        rows = batch_size
+        self._act = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
+        self._dropped = [
+            np.empty((rows, u), dtype=dtype) if rate > 0 else None
+            for rate, u in zip(dropout_rates, units[:-1])
+        ]
+        self._deltas = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
+        self._deriv_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
+        self._X_buffer = None  # allocated on first gather, in X's width
+        self._Y_buffer = np.empty((rows, units[-1]), dtype=dtype)
+        self._sw_buffer = np.empty(rows, dtype=dtype)
+        self._loss_scratch = (
+            np.empty((rows, units[-1]), dtype=dtype),
+            np.empty((rows, units[-1]), dtype=dtype),
+        )
+        self._row_buffer = np.empty((rows, 1), dtype=dtype)
+        self.coef_grads = [np.empty_like(W) for W in coefs]
+        self.intercept_grads = [np.empty_like(b) for b in intercepts]
+        self.grads = self.coef_grads + self.intercept_grads
+        self._penalty_scratch = [np.empty_like(W) for W in coefs]
+        self._norms = [np.empty(W.shape[1], dtype=dtype) for W in coefs]
+
+    # ------------------------------------------------------------------ epoch
+    def run_epoch(self, X, Y, sample_weight, batch_size, order=None):
+        """One pass over the data; returns the mean training loss.
+
+        Parameters
+        ----------
+        X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,) or None
+        batch_size : int
+        order : ndarray of int or None
+            Row order for this epoch; None walks the rows in place.
+
+        Returns
+        -------
+        loss : float
+            Mean over samples of the per-batch losses (penalty included),
+            each batch weighted by its number of rows.
+        """
+        n_samples = X.shape[0]
+        accumulated = 0.0
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            X_batch, Y_batch, sw_batch = self._gather(
+                X, Y, sample_weight, order, start, stop
+            )
+            batch_loss = self.step(X_batch, Y_batch, sw_batch)
+            accumulated += batch_loss * (stop - start)
+        return accumulated / n_samples
+
+    def _gather(self, X, Y, sample_weight, order, start, stop):
+        if order is None:
+            rows = slice(start, stop)
+            sw = None if sample_weight is None else sample_weight[rows]
+            return X[rows], Y[rows], sw
+        idx = order[start:stop]
+        n = stop - start
+        if sp.issparse(X):
+            X_batch = X[idx]
+        else:
+            if self._X_buffer is None or self._X_buffer.shape[1] != X.shape[1]:
+                self._X_buffer = np.empty(
+                    (self._Y_buffer.shape[0], X.shape[1]), dtype=X.dtype
+                )
+            X_batch = np.take(X, idx, axis=0, out=self._X_buffer[:n])
+        Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n])
+        sw = None
+        if sample_weight is not None:
+            sw = np.take(sample_weight, idx, out=self._sw_buffer[:n])
+        return X_batch, Y_batch, sw
+
+    # ------------------------------------------------------------------- step
+    def sample_masks(self, X_batch):
+        """Fresh dropout masks for one minibatch (None where a rate is 0)."""
+        n = X_batch.shape[0]
+        masks = [self.masks.sample(i, n) for i in range(1, len(self.coefs))]
+        if sp.issparse(X_batch):
+            first = self.masks.sample_flat(0, X_batch.nnz)
+        else:
+            first = self.masks.sample(0, n)
+        return [first] + masks
+
+    def step(self, X_batch, Y_batch, sample_weight=None):
+        """Sample masks, backpropagate, update, and project; returns the loss."""
+        masks = self.sample_masks(X_batch) if self.masks.any_active else None
+        loss = self.loss_and_gradients(X_batch, Y_batch, sample_weight, masks)
+        self.optimizer.update(self.params, self.grads)
+        if self.max_norm is not None:
+            for W, norms in zip(self.coefs, self._norms):
+                apply_max_norm(W, self.max_norm, norms)
+        return loss
+
+    def loss_and_gradients(self, X_batch, Y_batch, sample_weight=None, masks=None):
+        """Loss of one minibatch and its gradients, for given masks.
+
+        The gradients land in ``coef_grads`` and ``intercept_grads``. Passing
+        the masks in (rather than sampling them here) lets tests hold them
+        fixed and compare against finite differences.
+
+        Parameters
+        ----------
+        X_batch : ndarray or CSR matrix of shape (n, n_features)
+        Y_batch : ndarray of shape (n, n_outputs)
+        sample_weight : ndarray of shape (n,) or None
+        masks : list or None
+            One mask per masked layer (input first), each None or an array of
+            the layer's shape (a 1-D array over stored entries for sparse
+            input); None means no dropout.
+
+        Returns
+        -------
+        loss : float
+        """
+        n = X_batch.shape[0]
+        n_layers = len(self.coefs)
+        last = n_layers - 1
+        if masks is None:
+            masks = [None] * n_layers
+        inputs = self._forward_train(X_batch, masks, n)
+        out = self._act[last][:n]
+
+        sw_sum = n if sample_weight is None else float(sample_weight.sum())
+        loss = LOSSES[self.loss](
+            Y_batch, out, sample_weight, [s[:n] for s in self._loss_scratch]
+        )
+        if self.alpha:
+            squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in self.coefs)
+            loss += (0.5 * self.alpha) * squares / sw_sum
+
+        delta = self._deltas[last][:n]
+        np.subtract(out, Y_batch, out=delta)
+        if sample_weight is not None:
+            delta *= sample_weight.reshape(-1, 1)
+        self._layer_gradients(last, inputs[last], delta, sw_sum)
+        derivative = DERIVATIVES[self.activation]
+        for i in range(last, 0, -1):
+            below = self._deltas[i - 1][:n]
+            np.dot(delta, self.coefs[i].T, out=below)
+            if masks[i] is not None:
+                below *= masks[i]
+            derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
+            self._layer_gradients(i - 1, inputs[i - 1], below, sw_sum)
+            delta = below
+        return loss
+
+    def _forward_train(self, X_batch, masks, n):
+        """Forward pass with masks; returns each layer's (dropped) input."""
+        first = masks[0]
+        if first is not None:
+            if sp.issparse(X_batch):
+                X_batch = X_batch.copy()
+                X_batch.data *= first
+            else:
+                dropped = self._dropped[0][:n]
+                np.multiply(X_batch, first, out=dropped)
+                X_batch = dropped
+        inputs = [X_batch]
+        hidden = ACTIVATIONS[self.activation]
+        last = len(self.coefs) - 1
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            Z = self._act[i][:n]
+            A = inputs[i]
+            if sp.issparse(A):
+                Z[...] = A @ W
+            else:
+                np.dot(A, W, out=Z)
+            Z += b
+            if i == last:
+                ACTIVATIONS[self.out_activation](Z, self._row_buffer[:n])
+                break
+            hidden(Z)
+            mask = masks[i + 1]
+            if mask is None:
+                inputs.append(Z)
+            else:
+                dropped = self._dropped[i + 1][:n]
+                np.multiply(Z, mask, out=dropped)
+                inputs.append(dropped)
+        return inputs
+
+    def _layer_gradients(self, layer, A, delta, sw_sum):
+        grad = self.coef_grads[layer]
+        if sp.issparse(A):
+            grad[...] = A.T @ delta
+        else:
+            np.dot(A.T, delta, out=grad)
+        penalty = self._penalty_scratch[layer]
+        np.multiply(self.coefs[layer], self.alpha, out=penalty)
+        grad += penalty
+        grad /= sw_sum
+        igrad = self.intercept_grads[layer]
+        np.sum(delta, axis=0, out=igrad)
+        igrad /= sw_sum

@@ -1,0 +1,352 @@
+"""Dropout multilayer perceptron for regression."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
+
+from ._base import BaseDropoutMLP
+
+
+class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
+    """Multilayer perceptron regressor trained with dropout and max-norm.
+
+    A drop-in relative of :class:`sklearn.neural_network.MLPRegressor` for
+    the stochastic solvers ('sgd', 'adam'). During training each hidden unit
+    is dropped with probability ``dropout_rate`` and each input feature with
+    probability ``input_dropout`` (Srivastava et al., 2014); the incoming
+    weights of every unit can be kept inside a ball of radius ``max_norm``.
+    Dropout is inverted: kept units are scaled by ``1 / (1 - rate)`` while
+    training, so prediction is a plain deterministic forward pass.
+
+    With ``dropout_rate=0``, ``input_dropout=0`` and ``max_norm=None`` a fit
+    follows sklearn's ``MLPRegressor`` step for step and matches it to
+    rounding.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Loss to minimise. 'poisson' uses an exponential output so that
+        predictions are positive, for counts and rates.
+
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Number of units of each hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers.
+
+    dropout_rate : float or array-like of shape (n_layers - 2,), default=0.5
+        Probability of dropping each hidden unit during training, either one
+        value for every hidden layer or one per hidden layer, in [0, 1). The
+        default follows the paper's advice for hidden layers.
+
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature during training, in
+        [0, 1). Off by default: on small tabular data every feature may
+        carry signal. Try 0.1 to 0.2 on wide, redundant inputs.
+
+    max_norm : float or None, default=3.0
+        If not None, after every update each unit's incoming weight vector
+        (a column of a weight matrix, in every layer) whose L2 norm exceeds
+        ``max_norm`` is rescaled to exactly ``max_norm``; shorter columns are
+        left untouched. The paper recommends values of 3 to 4 with dropout.
+
+    solver : {'sgd', 'adam'}, default='adam'
+        Optimizer of the weights.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the minibatch's total sample
+        weight.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; 'auto' means ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule of the 'sgd' solver (see
+        :class:`DropoutMLPClassifier`).
+
+    learning_rate_init : float, default=0.001
+        Initial step size.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows before every epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the early-stopping split, the
+        shuffling and the dropout masks. An int makes fits repeatable bit for
+        bit. See :term:`Glossary <random_state>`.
+
+    tol : float, default=1e-4
+        Minimum improvement of the training loss (or of the validation score
+        with ``early_stopping``) that counts as progress.
+
+    verbose : bool, default=False
+        Whether to print the loss (and validation score) after each epoch.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the previous solution.
+
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether the 'sgd' solver uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data,
+        score it (R^2, without dropout) after every epoch, stop when the
+        score stops improving, and keep the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without progress (see ``tol``) before stopping.
+
+    Attributes
+    ----------
+    loss_ : float
+        Mean training loss (with dropout active) over the last epoch.
+
+    best_loss_ : float or None
+        Lowest ``loss_`` seen; None with ``early_stopping``.
+
+    loss_curve_ : list of float
+        ``loss_`` after every epoch.
+
+    validation_scores_ : list of float or None
+        R^2 on the held-out set after every epoch (early stopping only).
+
+    best_validation_score_ : float or None
+        Best entry of ``validation_scores_`` (early stopping only).
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices; ``coefs_[i]`` maps layer ``i`` to layer ``i + 1``.
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+
+    n_iter_ : int
+        Number of epochs run by the last call to ``fit`` or ``partial_fit``.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Output activation: 'identity', or 'exp' for the Poisson loss.
+
+    See Also
+    --------
+    DropoutMLPClassifier : The classification counterpart.
+    sklearn.neural_network.MLPRegressor : The same network without dropout.
+
+    References
+    ----------
+    N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
+    R. Salakhutdinov, "Dropout: A Simple Way to Prevent Neural Networks from
+    Overfitting", JMLR 15(56):1929-1958, 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdropout import DropoutMLPRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> reg = make_pipeline(
+    ...     StandardScaler(),
+    ...     DropoutMLPRegressor(hidden_layer_sizes=(64,), learning_rate_init=0.01,
+    ...                         max_iter=300, random_state=0),
+    ... ).fit(X_train, y_train)
+    >>> reg.predict(X_test[:3]).shape
+    (3,)
+    >>> bool(reg.score(X_test, y_test) > 0.3)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDropoutMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        dropout_rate=0.5,
+        input_dropout=0.0,
+        max_norm=3.0,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout_rate = dropout_rate
+        self.input_dropout = input_dropout
+        self.max_norm = max_norm
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    # ---------------------------------------------------------------- hooks
+    def _loss_name(self):
+        return self.loss
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _val_targets(self, y_val):
+        return y_val
+
+    def _validate_input(self, X, y, sample_weight, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' requires non-negative y.")
+        y = y.astype(X.dtype, copy=False)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return X, y, sample_weight
+
+    # ------------------------------------------------------------ public API
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : DropoutMLPRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for exactly one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : DropoutMLPRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict with the deterministic (dropout-free) network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, r2_score)
