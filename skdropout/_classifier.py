@@ -47,22 +47,30 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     dropout_rate : float or array-like of shape (n_layers - 2,), default=0.5
         Probability of dropping each hidden unit during training, either one
         value for every hidden layer or one per hidden layer. Must lie in
-        [0, 1). The default 0.5 is the paper's recommendation for hidden
-        layers; it gave the best or near-best test accuracy on sklearn's
-        bundled datasets in our measurements (see the user guide).
+        [0, 1). The default 0.5 is the paper's advice for hidden layers. On
+        sklearn's small bundled datasets (``benchmarks/choose_defaults.py``,
+        default network) it stayed within one point of accuracy of no
+        dropout on digits, breast cancer and wine, and cost four points on
+        iris (150 rows, 4 features), where there is little to regularise.
+        Dropout pays off as the network's capacity to overfit grows (wide or
+        deep layers, long training); set 0 for tiny problems.
 
     input_dropout : float, default=0.0
         Probability of dropping each input feature during training, in
-        [0, 1). The paper uses 0.2 for high-dimensional, redundant inputs
-        such as images; on small tabular data every feature may matter, so
-        the default leaves the inputs alone. Try 0.1 to 0.2 on wide inputs.
+        [0, 1). The paper uses 0.2 for redundant inputs such as image pixels.
+        On tabular data, where one feature may carry the signal alone, it
+        did not help in our measurements (iris: 0.947 without, 0.927 with
+        0.2), so the default leaves the inputs alone; try 0.1 to 0.2 on
+        wide inputs.
 
     max_norm : float or None, default=3.0
         If not None, after every update each unit's incoming weight vector
         (a column of a weight matrix, in every layer) whose L2 norm exceeds
         ``max_norm`` is rescaled to exactly ``max_norm``; shorter columns are
-        left untouched. The paper found values of 3 to 4 to work well with
-        dropout; it keeps the weights bounded even with large learning rates.
+        left untouched. The paper found 3 to 4 to work well with dropout: it
+        keeps the weights bounded even with large learning rates, which is
+        what lets dropout nets train fast. With the default step size it did
+        not change accuracy on the bundled datasets.
 
     solver : {'sgd', 'adam'}, default='adam'
         Optimizer of the weights: stochastic gradient descent with momentum,

@@ -43,14 +43,20 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     input_dropout : float, default=0.0
         Probability of dropping each input feature during training, in
-        [0, 1). Off by default: on small tabular data every feature may
-        carry signal. Try 0.1 to 0.2 on wide, redundant inputs.
+        [0, 1). Off by default: on tabular data one feature may carry the
+        signal alone. Try 0.1 to 0.2 on wide, redundant inputs.
 
-    max_norm : float or None, default=3.0
+    max_norm : float or None, default=None
         If not None, after every update each unit's incoming weight vector
-        (a column of a weight matrix, in every layer) whose L2 norm exceeds
-        ``max_norm`` is rescaled to exactly ``max_norm``; shorter columns are
-        left untouched. The paper recommends values of 3 to 4 with dropout.
+        (a column of a weight matrix, in every layer, the output layer
+        included) whose L2 norm exceeds ``max_norm`` is rescaled to exactly
+        ``max_norm``; shorter columns are left untouched. The paper
+        recommends 3 to 4 with dropout. Off by default for regression: the
+        output weights must scale with the target, and capping them at 3
+        halved the R^2 on the diabetes data with its raw targets
+        (``benchmarks/choose_defaults.py``). Standardise the target (for
+        example with :class:`~sklearn.compose.TransformedTargetRegressor`)
+        before switching it on.
 
     solver : {'sgd', 'adam'}, default='adam'
         Optimizer of the weights.
@@ -207,7 +213,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         *,
         dropout_rate=0.5,
         input_dropout=0.0,
-        max_norm=3.0,
+        max_norm=None,
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
