@@ -125,8 +125,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training data
-        (stratified), score it without dropout after every epoch, stop when
-        the score stops improving, and keep the best weights.
+        (stratified for binary targets, as in sklearn's MLP), score it
+        without dropout after every epoch, stop when the score stops
+        improving, and keep the best weights.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.

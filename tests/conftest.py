@@ -1,0 +1,78 @@
+"""Small datasets shared by the estimator tests.
+
+Every fixture builds fresh arrays, so a test may modify what it receives
+without affecting any other test. The ``Xy`` fixture picks the dataset that
+matches the ``Estimator`` a test is parametrized with.
+"""
+
+import numpy as np
+import pytest
+from sklearn.base import ClassifierMixin
+from sklearn.datasets import (
+    load_digits,
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
+
+
+@pytest.fixture
+def digits_data():
+    """300 handwritten digits (10 classes), pixels scaled to [0, 1]."""
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16.0, y[:300]
+
+
+@pytest.fixture
+def classification_data():
+    """120 samples, 8 features, 3 classes."""
+    return make_classification(
+        n_samples=120,
+        n_features=8,
+        n_informative=5,
+        n_classes=3,
+        random_state=0,
+    )
+
+
+@pytest.fixture
+def binary_data():
+    """120 samples, 8 features, 2 classes labelled 'no' and 'yes'."""
+    X, y = make_classification(
+        n_samples=120, n_features=8, n_informative=4, random_state=1
+    )
+    return X, np.array(["no", "yes"])[y]
+
+
+@pytest.fixture
+def multilabel_data():
+    """120 samples, 8 features, a 4-column label indicator matrix."""
+    return make_multilabel_classification(
+        n_samples=120, n_features=8, n_classes=4, random_state=2
+    )
+
+
+@pytest.fixture
+def regression_data():
+    """120 samples, 8 features, one target scaled to unit variance."""
+    X, y = make_regression(
+        n_samples=120, n_features=8, n_informative=5, noise=0.1, random_state=3
+    )
+    return X, y / y.std()
+
+
+@pytest.fixture
+def multioutput_regression_data():
+    """120 samples, 8 features, three targets scaled to unit variance."""
+    X, y = make_regression(
+        n_samples=120, n_features=8, n_targets=3, noise=0.1, random_state=4
+    )
+    return X, y / y.std(axis=0)
+
+
+@pytest.fixture
+def Xy(Estimator, classification_data, regression_data):
+    """The multiclass data for a classifier, the regression data otherwise."""
+    if issubclass(Estimator, ClassifierMixin):
+        return classification_data
+    return regression_data

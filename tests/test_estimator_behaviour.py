@@ -1,0 +1,722 @@
+"""Behaviour of the fitted estimators with dropout and max-norm switched on."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin, clone
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.utils.class_weight import compute_sample_weight
+
+import skdropout._base
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._engine import DropoutMasks
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [
+    pytest.param(DropoutMLPClassifier, id="classifier"),
+    pytest.param(DropoutMLPRegressor, id="regressor"),
+]
+SKLEARN_COUNTERPART = {
+    DropoutMLPClassifier: MLPClassifier,
+    DropoutMLPRegressor: MLPRegressor,
+}
+
+# A tiny network trained for a few epochs with dropout on every layer.
+SMALL_NET = {
+    "hidden_layer_sizes": (10,),
+    "max_iter": 5,
+    "batch_size": 32,
+    "learning_rate_init": 0.01,
+    "random_state": 0,
+}
+DROPOUT = {"dropout_rate": 0.3, "input_dropout": 0.2}
+
+
+def is_classifier_class(Estimator):
+    return issubclass(Estimator, ClassifierMixin)
+
+
+def partial_fit_kwargs(Estimator, y):
+    """``classes=`` for a classifier's partial_fit, nothing for a regressor."""
+    return {"classes": np.unique(y)} if is_classifier_class(Estimator) else {}
+
+
+def outputs(estimator, X):
+    """What the network computes: probabilities or regression values."""
+    if hasattr(estimator, "predict_proba"):
+        return estimator.predict_proba(X)
+    return estimator.predict(X)
+
+
+def column_norms(estimator):
+    """L2 norm of every unit's incoming weights, all layers concatenated."""
+    return np.concatenate([np.linalg.norm(W, axis=0) for W in estimator.coefs_])
+
+
+def assert_same_parameters(first, second):
+    for a, b in zip(
+        first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_
+    ):
+        assert_array_equal(a, b)
+
+
+def assert_different_parameters(first, second):
+    assert not all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_
+        )
+    )
+
+
+# ---------------------------------------------------------------- attributes
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_attributes_have_sklearn_mlp_names_and_types(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    n_outputs = 3 if is_classifier_class(Estimator) else 1
+
+    assert isinstance(est.coefs_, list)
+    assert [W.shape for W in est.coefs_] == [(8, 10), (10, n_outputs)]
+    assert isinstance(est.intercepts_, list)
+    assert [b.shape for b in est.intercepts_] == [(10,), (n_outputs,)]
+    assert all(isinstance(W, np.ndarray) for W in est.coefs_ + est.intercepts_)
+    assert isinstance(est.n_layers_, int) and est.n_layers_ == 3
+    assert isinstance(est.n_outputs_, int) and est.n_outputs_ == n_outputs
+    assert isinstance(est.n_features_in_, int) and est.n_features_in_ == 8
+    assert isinstance(est.n_iter_, int) and est.n_iter_ == 5
+    assert isinstance(est.t_, int) and est.t_ == 5 * X.shape[0]
+    assert isinstance(est.loss_, float)
+    assert isinstance(est.loss_curve_, list) and len(est.loss_curve_) == 5
+    assert all(isinstance(loss, float) for loss in est.loss_curve_)
+    assert est.loss_ == est.loss_curve_[-1]
+    assert isinstance(est.best_loss_, float)
+    assert est.best_loss_ == min(est.loss_curve_)
+    assert est.validation_scores_ is None
+    assert est.best_validation_score_ is None
+    if is_classifier_class(Estimator):
+        assert est.out_activation_ == "softmax"
+        assert isinstance(est.classes_, np.ndarray)
+        assert_array_equal(est.classes_, [0, 1, 2])
+    else:
+        assert est.out_activation_ == "identity"
+        assert not hasattr(est, "classes_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_attributes_include_every_sklearn_mlp_attribute(Estimator, Xy):
+    X, y = Xy
+    reference = SKLEARN_COUNTERPART[Estimator](**SMALL_NET).fit(X, y)
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    reference_attributes = {
+        name
+        for name in vars(reference)
+        if name.endswith("_") and not name.startswith("_")
+    }
+    for name in reference_attributes:
+        assert hasattr(est, name), name
+        value = getattr(reference, name)
+        # numpy.float64 and float are both floats.
+        expected_type = float if isinstance(value, float) else type(value)
+        assert isinstance(getattr(est, name), expected_type), name
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_early_stopping_records_validation_scores(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 8}, **DROPOUT, early_stopping=True).fit(
+        X, y
+    )
+    assert isinstance(est.validation_scores_, list)
+    assert len(est.validation_scores_) == est.n_iter_
+    assert all(isinstance(score, float) for score in est.validation_scores_)
+    assert isinstance(est.best_validation_score_, float)
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.best_loss_ is None
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_feature_names_are_recorded_from_a_dataframe(Estimator, Xy):
+    X, y = Xy
+    columns = [f"feature_{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns)
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(frame, y)
+    assert isinstance(est.feature_names_in_, np.ndarray)
+    assert_array_equal(est.feature_names_in_, columns)
+    from_array = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    assert not hasattr(from_array, "feature_names_in_")
+    assert_array_equal(est.predict(frame), from_array.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_predict_rejects_a_dataframe_with_other_feature_names(Estimator, Xy):
+    X, y = Xy
+    frame = pd.DataFrame(X, columns=[f"feature_{i}" for i in range(X.shape[1])])
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(frame, y)
+    renamed = frame.rename(columns={"feature_0": "other"})
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(renamed)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_predict_before_fit_raises_not_fitted_error(Estimator, Xy):
+    X, _ = Xy
+    with pytest.raises(NotFittedError, match="not fitted"):
+        Estimator().predict(X)
+
+
+# ---------------------------------------------------------- randomness & dropout
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fit_with_an_int_random_state_is_repeatable_bit_for_bit(Estimator, Xy):
+    X, y = Xy
+    first = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    second = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    assert_same_parameters(first, second)
+    assert first.loss_curve_ == second.loss_curve_
+    assert_array_equal(outputs(first, X), outputs(second, X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fits_with_different_random_states_differ(Estimator, Xy):
+    X, y = Xy
+    first = Estimator(**{**SMALL_NET, "random_state": 0}, **DROPOUT).fit(X, y)
+    second = Estimator(**{**SMALL_NET, "random_state": 1}, **DROPOUT).fit(X, y)
+    assert_different_parameters(first, second)
+    assert not np.array_equal(outputs(first, X), outputs(second, X))
+
+
+@pytest.mark.parametrize(
+    "dropout", [{"dropout_rate": 0.5}, {"input_dropout": 0.3}], ids=["hidden", "input"]
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_dropout_changes_the_fit(Estimator, Xy, dropout):
+    X, y = Xy
+    no_dropout = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
+    plain = Estimator(**SMALL_NET, **no_dropout).fit(X, y)
+    dropped = Estimator(**SMALL_NET, **{**no_dropout, **dropout}).fit(X, y)
+    assert_different_parameters(plain, dropped)
+    assert plain.loss_curve_ != dropped.loss_curve_
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_predict_is_deterministic(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, dropout_rate=0.5, input_dropout=0.5).fit(X, y)
+    assert_array_equal(est.predict(X), est.predict(X))
+    assert_array_equal(outputs(est, X), outputs(est, X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_network_with_dropout_learns_the_training_data(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(
+        hidden_layer_sizes=(32,),
+        dropout_rate=0.2,
+        max_iter=100,
+        batch_size=16,
+        learning_rate_init=0.01,
+        random_state=0,
+    ).fit(X, y)
+    assert est.score(X, y) > 0.9
+
+
+# ------------------------------------------------------------------ max-norm
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_max_norm_bounds_every_weight_column_after_fit(Estimator, Xy):
+    X, y = Xy
+    params = {**SMALL_NET, **DROPOUT, "learning_rate_init": 0.1}
+    unconstrained = Estimator(**params, max_norm=None).fit(X, y)
+    assert column_norms(unconstrained).max() > 1.0  # the cap below must bite
+    est = Estimator(**params, max_norm=1.0).fit(X, y)
+    norms = column_norms(est)
+    assert np.all(norms <= 1.0 + 1e-12)
+    # Columns that grew too long were rescaled to exactly max_norm.
+    assert np.any(np.isclose(norms, 1.0, rtol=1e-12))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_max_norm_bounds_every_weight_column_after_each_partial_fit(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "learning_rate_init": 0.1}, **DROPOUT, max_norm=0.8)
+    for _ in range(4):
+        est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
+        assert np.all(column_norms(est) <= 0.8 + 1e-12)
+    assert np.any(np.isclose(column_norms(est), 0.8, rtol=1e-12))
+
+
+# ------------------------------------------------------ dropout_rate per layer
+@pytest.mark.parametrize("rates", [[0.3, 0.3], (0.3, 0.3), np.array([0.3, 0.3])])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_per_layer_dropout_rates_all_equal_match_a_single_rate(Estimator, Xy, rates):
+    X, y = Xy
+    params = {**SMALL_NET, "hidden_layer_sizes": (10, 6)}
+    single = Estimator(**params, dropout_rate=0.3).fit(X, y)
+    per_layer = Estimator(**params, dropout_rate=rates).fit(X, y)
+    assert_same_parameters(single, per_layer)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_per_layer_dropout_rates_apply_to_their_own_layer(Estimator, Xy):
+    X, y = Xy
+    params = {**SMALL_NET, "hidden_layer_sizes": (10, 6)}
+    fits = [
+        Estimator(**params, dropout_rate=rates).fit(X, y)
+        for rates in ([0.3, 0.0], [0.0, 0.3], [0.3, 0.3])
+    ]
+    for i, first in enumerate(fits):
+        for second in fits[i + 1 :]:
+            assert_different_parameters(first, second)
+
+
+@pytest.mark.parametrize("rates", [[0.3], [0.3, 0.3, 0.3]], ids=["short", "long"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_dropout_rate_list_of_wrong_length_raises(Estimator, Xy, rates):
+    X, y = Xy
+    est = Estimator(hidden_layer_sizes=(10, 6), dropout_rate=rates)
+    with pytest.raises(ValueError, match="dropout_rate"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"dropout_rate": 1.0}, "dropout_rate"),
+        ({"dropout_rate": -0.1}, "dropout_rate"),
+        ({"dropout_rate": [0.2, 1.0]}, "dropout_rate"),
+        ({"input_dropout": 1.0}, "input_dropout"),
+        ({"max_norm": 0.0}, "max_norm"),
+    ],
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_out_of_range_dropout_parameters_raise(Estimator, Xy, params, name):
+    X, y = Xy
+    est = Estimator(hidden_layer_sizes=(10, 6), **params)
+    with pytest.raises(ValueError, match=name):
+        est.fit(X, y)
+
+
+# ---------------------------------------------------------------- input data
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_float32_input_gives_float32_parameters_and_outputs(Estimator, Xy):
+    X, y = Xy
+    X32 = X.astype(np.float32)
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X32, y)
+    assert all(p.dtype == np.float32 for p in est.coefs_ + est.intercepts_)
+    assert outputs(est, X32).dtype == np.float32
+    if not is_classifier_class(Estimator):
+        assert est.predict(X32).dtype == np.float32
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sparse_input_with_input_dropout_is_not_modified(Estimator, Xy, fmt, shuffle):
+    X, y = Xy
+    X_sparse = sp.random(
+        X.shape[0], X.shape[1], density=0.5, format=fmt, random_state=0
+    )
+    original = X_sparse.copy()
+    # A single full batch: the batch may be the input matrix itself.
+    Estimator(
+        **{**SMALL_NET, "batch_size": X.shape[0]},
+        input_dropout=0.5,
+        shuffle=shuffle,
+    ).fit(X_sparse, y)
+    assert X_sparse.format == fmt
+    assert_array_equal(X_sparse.data, original.data)
+    assert_array_equal(X_sparse.indices, original.indices)
+    assert_array_equal(X_sparse.indptr, original.indptr)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sparse_and_dense_input_predict_the_same(Estimator, Xy, fmt):
+    X, y = Xy
+    X_sparse = sp.random(
+        X.shape[0], X.shape[1], density=0.5, format=fmt, random_state=0
+    )
+    est = Estimator(**SMALL_NET, input_dropout=0.3).fit(X_sparse, y)
+    assert_allclose(outputs(est, X_sparse), outputs(est, X_sparse.toarray()))
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_dense_input_is_not_modified(Estimator, Xy, shuffle):
+    X, y = Xy
+    sample_weight = np.linspace(0.5, 2.0, X.shape[0])
+    originals = [X.copy(), y.copy(), sample_weight.copy()]
+    est = Estimator(
+        **{**SMALL_NET, "batch_size": X.shape[0]},
+        **DROPOUT,
+        shuffle=shuffle,
+    ).fit(X, y, sample_weight=sample_weight)
+    est.predict(X)
+    est.partial_fit(X, y, sample_weight=sample_weight)
+    for array, original in zip([X, y, sample_weight], originals):
+        assert_array_equal(array, original)
+
+
+# ------------------------------------------------------------ learning tasks
+def test_binary_classification(binary_data):
+    X, y = binary_data
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, y)
+    assert_array_equal(clf.classes_, ["no", "yes"])
+    assert clf.out_activation_ == "logistic"
+    assert clf.n_outputs_ == 1
+    proba = clf.predict_proba(X)
+    assert proba.shape == (X.shape[0], 2)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_multiclass_classification(classification_data):
+    X, y = classification_data
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, y)
+    assert clf.out_activation_ == "softmax"
+    assert clf.n_outputs_ == 3
+    proba = clf.predict_proba(X)
+    assert proba.shape == (X.shape[0], 3)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_multilabel_classification(multilabel_data):
+    X, Y = multilabel_data
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, Y)
+    assert clf.out_activation_ == "logistic"
+    assert clf.n_outputs_ == Y.shape[1]
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape
+    assert np.all((proba >= 0) & (proba <= 1))
+    assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+
+
+def test_single_output_regression(regression_data):
+    X, y = regression_data
+    reg = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, y)
+    assert reg.out_activation_ == "identity"
+    assert reg.n_outputs_ == 1
+    assert reg.predict(X).shape == (X.shape[0],)
+
+
+def test_multi_output_regression(multioutput_regression_data):
+    X, Y = multioutput_regression_data
+    reg = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, Y)
+    assert reg.n_outputs_ == 3
+    assert reg.predict(X).shape == Y.shape
+
+
+# -------------------------------------------------------------- class_weight
+@pytest.fixture
+def imbalanced_data():
+    """150 samples of 3 classes in proportions of roughly 6:3:1."""
+    return make_classification(
+        n_samples=150,
+        n_features=8,
+        n_informative=5,
+        n_classes=3,
+        weights=[0.6, 0.3, 0.1],
+        random_state=0,
+    )
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 2.0, 2: 5.0}])
+def test_class_weight_changes_the_fit(imbalanced_data, class_weight):
+    X, y = imbalanced_data
+    plain = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, y)
+    weighted = DropoutMLPClassifier(
+        **SMALL_NET, **DROPOUT, class_weight=class_weight
+    ).fit(X, y)
+    assert_different_parameters(plain, weighted)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 2.0, 2: 5.0}])
+def test_class_weight_multiplies_sample_weight(imbalanced_data, class_weight):
+    X, y = imbalanced_data
+    sample_weight = np.linspace(0.5, 2.0, X.shape[0])
+    weighted = DropoutMLPClassifier(
+        **SMALL_NET, **DROPOUT, class_weight=class_weight
+    ).fit(X, y, sample_weight=sample_weight)
+    equivalent = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(
+        X, y, sample_weight=sample_weight * compute_sample_weight(class_weight, y)
+    )
+    assert_same_parameters(weighted, equivalent)
+
+
+def test_balanced_class_weight_in_partial_fit_raises(classification_data):
+    X, y = classification_data
+    clf = DropoutMLPClassifier(**SMALL_NET, class_weight="balanced")
+    with pytest.raises(ValueError, match="class_weight='balanced'"):
+        clf.partial_fit(X, y, classes=np.unique(y))
+
+
+def test_dict_class_weight_works_in_partial_fit(imbalanced_data):
+    X, y = imbalanced_data
+    class_weight = {0: 1.0, 1: 2.0, 2: 5.0}
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT, class_weight=class_weight)
+    # The first chunk lacks class 2 entirely.
+    clf.partial_fit(X[y != 2], y[y != 2], classes=[0, 1, 2])
+    clf.partial_fit(X, y)
+    assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+# ---------------------------------------------------------------- partial_fit
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_runs_exactly_one_epoch_per_call(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT)
+    kwargs = partial_fit_kwargs(Estimator, y)
+    t = 0
+    for calls, chunk in enumerate(np.array_split(np.arange(X.shape[0]), 3), 1):
+        est.partial_fit(X[chunk], y[chunk], **kwargs)
+        t += chunk.size
+        assert est.n_iter_ == 1
+        assert est.t_ == t
+        assert len(est.loss_curve_) == calls
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_is_repeatable_with_an_int_random_state(Estimator, Xy):
+    X, y = Xy
+    kwargs = partial_fit_kwargs(Estimator, y)
+    first = Estimator(**SMALL_NET, **DROPOUT)
+    second = Estimator(**SMALL_NET, **DROPOUT)
+    for _ in range(3):
+        first.partial_fit(X, y, **kwargs)
+        second.partial_fit(X, y, **kwargs)
+    assert_same_parameters(first, second)
+
+
+def test_partial_fit_accepts_the_same_classes_on_every_call(classification_data):
+    X, y = classification_data
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT)
+    for chunk in np.array_split(np.arange(X.shape[0]), 3):
+        clf.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+    assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_partial_fit_raises_if_classes_change(classification_data):
+    X, y = classification_data
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="classes"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])
+
+
+def test_partial_fit_requires_classes_on_the_first_call(classification_data):
+    X, y = classification_data
+    with pytest.raises(ValueError, match="classes must be passed"):
+        DropoutMLPClassifier(**SMALL_NET).partial_fit(X, y)
+
+
+def test_partial_fit_rejects_labels_outside_classes(classification_data):
+    X, y = classification_data
+    clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT)
+    clf.partial_fit(X[y != 2], y[y != 2], classes=[0, 1])
+    with pytest.raises(ValueError, match="classes not in"):
+        clf.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_rejects_early_stopping(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, early_stopping=True)
+    with pytest.raises(ValueError, match="early_stopping"):
+        est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_with_a_different_number_of_features_raises(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT)
+    est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :5], y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_warm_start_with_other_hidden_layer_sizes_raises(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT, warm_start=True).fit(X, y)
+    est.set_params(hidden_layer_sizes=(6,))
+    with pytest.raises(ValueError, match="layer sizes"):
+        est.fit(X, y)
+
+
+# ------------------------------------------------------------ early stopping
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_early_stopping_restores_the_best_weights(Estimator, Xy, monkeypatch):
+    X, y = Xy
+    # Record the validation split the estimator draws for early stopping.
+    real_split = skdropout._base.train_test_split
+    splits = []
+
+    def recording_split(*arrays, **kwargs):
+        parts = real_split(*arrays, **kwargs)
+        splits.append(parts)
+        return parts
+
+    monkeypatch.setattr(skdropout._base, "train_test_split", recording_split)
+    est = Estimator(
+        hidden_layer_sizes=(10,),
+        **DROPOUT,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=5,
+        max_iter=60,
+        learning_rate_init=0.05,
+        batch_size=16,
+        random_state=0,
+    ).fit(X, y)
+    # The run must end on a worse epoch, or restoring would be invisible.
+    assert est.validation_scores_[-1] < est.best_validation_score_
+    assert est.n_iter_ < 60
+
+    (parts,) = splits
+    X_val, y_val = parts[1], parts[3]
+    if is_classifier_class(Estimator):  # the split holds one-hot targets
+        y_val = est.classes_[np.argmax(y_val, axis=1)]
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.score(X_val, y_val) == est.best_validation_score_
+
+
+# ------------------------------------------------- dropout as in the paper
+def relu(Z):
+    return np.maximum(Z, 0)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_predict_equals_the_papers_weight_scaling_rule(Estimator, Xy):
+    """Inverted dropout is the paper's dropout with rescaled weights.
+
+    Srivastava et al. train without rescaling kept units and, at test time,
+    multiply each layer's outgoing weights by the keep probability ``k`` of
+    that layer. Training ``x * mask / k`` with weights ``W`` is the same as
+    training ``x * mask`` with ``W_paper = W / k``, so the paper's test-time
+    network uses ``k * W_paper``, and our plain forward pass must equal it.
+    """
+    X, y = Xy
+    p, q = 0.5, 0.2
+    est = Estimator(
+        **{**SMALL_NET, "hidden_layer_sizes": (10, 6)},
+        dropout_rate=p,
+        input_dropout=q,
+        max_norm=None,
+    ).fit(X, y)
+    keep = [1 - q, 1 - p, 1 - p]  # keep probability of each layer's input
+    paper_weights = [W / k for W, k in zip(est.coefs_, keep)]
+
+    rng = np.random.default_rng(0)
+    x = X[:5]
+    # Training time, one sampled mask: both parametrisations agree.
+    retained = (rng.random(x.shape) >= q).astype(float)
+    assert_allclose(
+        (x * retained / keep[0]) @ est.coefs_[0],
+        (x * retained) @ paper_weights[0],
+        rtol=1e-12,
+    )
+
+    # Test time: the paper scales the weights down by the keep probability.
+    A = X
+    for i, (W_paper, b) in enumerate(zip(paper_weights, est.intercepts_)):
+        A = A @ (keep[i] * W_paper) + b
+        if i < len(paper_weights) - 1:
+            A = relu(A)
+    if is_classifier_class(Estimator):
+        A = softmax(A, axis=1)
+    else:
+        A = A.ravel()
+    assert_allclose(outputs(est, X), A, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mean_over_input_masks_converges_to_the_deterministic_preactivation(
+    classification_data, dtype
+):
+    X, y = classification_data
+    q = 0.25  # exact in binary, so the realised drop rate is exactly q
+    clf = DropoutMLPClassifier(**SMALL_NET, input_dropout=q).fit(X, y)
+    W, b = clf.coefs_[0].astype(np.float64), clf.intercepts_[0].astype(np.float64)
+    n_draws = 20_000
+    masks = DropoutMasks(
+        [q], [X.shape[1]], n_draws, dtype, rng=np.random.default_rng(0)
+    ).sample(0, n_draws)
+    masks = masks.astype(np.float64)
+    # Inverted masks hold 0 (dropped) or 1 / (1 - q) (kept), each entry kept
+    # with probability 1 - q: their mean is 1 and their variance q / (1 - q).
+    assert_allclose(np.unique(masks), [0.0, 1 / (1 - q)], rtol=1e-6)
+    assert abs((masks == 0).mean() - q) < 0.01
+    for x in X[:5]:
+        deterministic = x @ W + b
+        sampled = (masks * x) @ W + b
+        standard_error = np.sqrt((q / (1 - q)) * (x**2 @ W**2) / n_draws)
+        assert np.all(np.abs(sampled.mean(axis=0) - deterministic) < 4 * standard_error)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_predict_on_more_rows_than_one_chunk_matches_predicting_in_pieces(
+    Estimator, Xy
+):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    n_rows = skdropout._base._PREDICT_CHUNK_ROWS + 100
+    X_many = np.random.RandomState(0).normal(size=(n_rows, X.shape[1]))
+    in_pieces = np.concatenate(
+        [outputs(est, piece) for piece in np.array_split(X_many, 7)]
+    )
+    # BLAS may round differently for other matrix shapes, hence allclose.
+    assert_allclose(outputs(est, X_many), in_pieces, rtol=1e-12)
+
+
+# ------------------------------------------------ clone, pickle and verbose
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_clone_refits_to_identical_predictions(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    refit = clone(est).fit(X, y)
+    assert_array_equal(outputs(refit, X), outputs(est, X))
+    assert_array_equal(refit.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_pickle_round_trip_predicts_identically(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    assert_array_equal(outputs(restored, X), outputs(est, X))
+    assert_array_equal(restored.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_pickled_estimator_continues_training_identically(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT)
+    kwargs = partial_fit_kwargs(Estimator, y)
+    est.partial_fit(X, y, **kwargs)
+    restored = pickle.loads(pickle.dumps(est))
+    est.partial_fit(X, y, **kwargs)
+    restored.partial_fit(X, y, **kwargs)
+    assert_same_parameters(est, restored)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_verbose_prints_the_loss_of_every_epoch(Estimator, Xy, capsys):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 3}, **DROPOUT, verbose=True)
+    est.fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" = ")[0] for line in lines] == [
+        "Iteration 1, loss",
+        "Iteration 2, loss",
+        "Iteration 3, loss",
+    ]
+    for line, loss in zip(lines, est.loss_curve_):
+        assert float(line.split(" = ")[1]) == pytest.approx(loss, abs=1e-8)

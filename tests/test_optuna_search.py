@@ -1,0 +1,63 @@
+"""partial_fit drives Optuna's pruning search (OptunaSearchCV(enable_pruning=True))."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_regression
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+optuna = pytest.importorskip(
+    "optuna", reason="optuna is an optional extra: pip install skdropout[optuna]"
+)
+optuna_integration = pytest.importorskip(
+    "optuna_integration", reason="pip install skdropout[optuna] brings it"
+)
+
+
+def _search(estimator, X, y, max_iter):
+    distributions = {
+        "dropout_rate": optuna.distributions.FloatDistribution(0.0, 0.7),
+        "max_norm": optuna.distributions.FloatDistribution(1.0, 6.0),
+    }
+    search = optuna_integration.OptunaSearchCV(
+        estimator,
+        distributions,
+        cv=2,
+        enable_pruning=True,
+        max_iter=max_iter,
+        n_trials=4,
+        random_state=0,
+        verbose=0,
+    )
+    return search.fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+def test_pruning_search_trains_classifier_one_epoch_per_step():
+    X, y = load_digits(n_class=3, return_X_y=True)
+    search = _search(
+        DropoutMLPClassifier(hidden_layer_sizes=(16,), random_state=0), X / 16, y, 5
+    )
+    best = search.best_estimator_
+    assert len(search.trials_) == 4
+    # The refit best estimator is a normal fit; the trials were partial fits.
+    assert set(best.classes_) == {0, 1, 2}
+    assert 0.0 <= best.dropout_rate <= 0.7
+    completed = [t for t in search.trials_ if t.state.name == "COMPLETE"]
+    assert completed, "at least one trial must run to the end"
+    # Each partial_fit call is one epoch, reported as one intermediate value.
+    assert all(len(t.intermediate_values) == 5 for t in completed)
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+def test_pruning_search_trains_regressor():
+    X, y = make_regression(n_samples=120, n_features=5, noise=1.0, random_state=0)
+    search = _search(
+        DropoutMLPRegressor(
+            hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0
+        ),
+        X,
+        y / np.std(y),
+        3,
+    )
+    assert np.isfinite(search.best_score_)
