@@ -8,6 +8,38 @@ be a plain forward pass without any weight scaling.
 
 import numpy as np
 
+# Masks are drawn from raw random bits rather than from uniform floats: one
+# 64-bit draw yields eight uint8 or four uint16 variates, about three times
+# cheaper than ``Generator.random`` in float32. A rate r becomes the threshold
+# k = round(r * 2**bits); a unit is dropped when its variate is below k. Rates
+# that are multiples of 1/256 (0.5, 0.25, ...) use uint8 and are exact; any
+# other rate uses uint16 and is applied as k / 65536, within 2**-17 of r.
+_LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
+
+
+def quantize_rate(rate):
+    """The variate dtype and threshold that realise drop probability ``rate``.
+
+    Returns
+    -------
+    dtype : numpy dtype
+        uint8 when ``rate`` is a multiple of 1/256, else uint16.
+    threshold : int
+        Variates below it are dropped; ``threshold / levels`` is the
+        realised rate, never 0 for a positive ``rate``.
+    """
+    for dtype, levels in _LEVELS.items():
+        threshold = round(rate * levels)
+        if threshold == rate * levels or dtype == np.uint16:
+            return dtype, max(threshold, 1 if rate > 0 else 0)
+    raise AssertionError("unreachable")
+
+
+def realised_rate(rate):
+    """The drop probability actually applied for a requested ``rate``."""
+    dtype, threshold = quantize_rate(rate)
+    return threshold / _LEVELS[dtype]
+
 
 class DropoutMasks:
     """Reusable mask buffers for the input and hidden layers of one network.
@@ -37,6 +69,10 @@ class DropoutMasks:
             np.empty((max_rows, width), dtype=self.dtype) if rate > 0 else None
             for rate, width in zip(self.rates, widths)
         ]
+        self._thresholds = [quantize_rate(rate) for rate in self.rates]
+        self._scales = [
+            self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
+        ]
 
     @property
     def any_active(self):
@@ -56,7 +92,7 @@ class DropoutMasks:
         if buffer is None:
             return None
         mask = buffer[:n_rows]
-        self._fill(mask, self.rates[layer])
+        self._fill(mask, layer)
         return mask
 
     def sample_flat(self, layer, size):
@@ -65,14 +101,18 @@ class DropoutMasks:
         Used for sparse input, where dropout acts on the stored entries.
         Allocates, since the number of stored entries varies per batch.
         """
-        rate = self.rates[layer]
-        if rate == 0:
+        if self.rates[layer] == 0:
             return None
         mask = np.empty(size, dtype=self.dtype)
-        self._fill(mask, rate)
+        self._fill(mask, layer)
         return mask
 
-    def _fill(self, mask, rate):
-        self.rng.random(out=mask, dtype=self.dtype)
-        np.greater_equal(mask, rate, out=mask)
-        mask *= 1.0 / (1.0 - rate)
+    def _fill(self, mask, layer):
+        variate_dtype, threshold = self._thresholds[layer]
+        n_bytes = mask.size * variate_dtype.itemsize
+        # random_raw has no out= argument: this small temporary of random
+        # bits is the one allocation per mask.
+        raw = self.rng.bit_generator.random_raw(-(-n_bytes // 8))
+        variates = raw.view(variate_dtype)[: mask.size].reshape(mask.shape)
+        np.greater_equal(variates, threshold, out=mask)
+        mask *= self._scales[layer]

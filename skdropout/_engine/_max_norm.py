@@ -29,7 +29,12 @@ def apply_max_norm(coef, max_norm, norms=None):
         norms = np.empty(coef.shape[1], dtype=coef.dtype)
     np.einsum("ij,ij->j", coef, coef, out=norms)
     np.sqrt(norms, out=norms)
-    too_long = np.flatnonzero(norms > max_norm)
-    if too_long.size:
-        coef[:, too_long] *= max_norm / norms[too_long]
-    return too_long.size
+    too_long = norms > max_norm
+    n_clipped = int(np.count_nonzero(too_long))
+    if n_clipped:
+        # One broadcast pass over the matrix, cheaper than gathering and
+        # scattering columns; a factor of exactly 1 leaves a column as it is.
+        np.divide(max_norm, norms, out=norms, where=too_long)
+        norms[~too_long] = 1
+        coef *= norms
+    return n_clipped
