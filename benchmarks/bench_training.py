@@ -1,0 +1,572 @@
+"""Training and prediction speed of skdropout against sklearn, PyTorch and a floor.
+
+What is measured
+----------------
+Seconds per training epoch (fit time with ``max_iter=E`` divided by ``E``;
+nothing is subtracted, so validation and initialisation are included) on
+three workloads, all with ``solver='adam'``, ``activation='relu'`` and
+``shuffle=True``:
+
+- W1: sklearn's digits, 1797 x 64 (X / 16), 10 classes, hidden (256, 256),
+  batch 64.
+- W2: synthetic 60000 x 784 uniform [0, 1) "pixels" labelled by a random
+  linear teacher, 10 classes, hidden (1024, 1024), batch 128
+  (``--quick``: 6000 rows).
+- W3: synthetic 100000 x 100 standard normal regression with a fixed
+  nonlinear target plus noise, scaled to unit variance, hidden
+  (256, 256, 256), batch 256 (``--quick``: 10000 rows).
+
+Contenders, timed in this fixed order inside every repeat:
+
+- ``floor``: only the matrix products one epoch needs, on preallocated
+  arrays with ``np.dot(..., out=...)``: per minibatch, ``X_b @ W_i`` for
+  every layer (forward), ``D @ W_i.T`` for every layer but the first
+  (backward) and ``A.T @ D`` for every layer (gradients), the minibatches
+  being contiguous row slices of X. No gather, bias, activation, loss,
+  optimizer or dropout: a lower bound for any NumPy MLP.
+- ``sklearn``: ``MLPClassifier`` / ``MLPRegressor`` with the same network,
+  batch size and epochs (it has no dropout).
+- ``skdropout``: ``DropoutMLPClassifier`` / ``DropoutMLPRegressor`` with
+  ``dropout_rate=0.5``, ``input_dropout=0.2``, ``max_norm=3.0``.
+- ``skdropout-off``: the same with ``dropout_rate=0``, ``input_dropout=0``,
+  ``max_norm=None`` (it then follows sklearn step for step).
+- ``torch`` (optional): an equivalent plain PyTorch CPU loop, with
+  ``Dropout(0.2)`` on the input, ``Linear + ReLU + Dropout(0.5)`` per hidden
+  layer, a ``Linear`` output, ``CrossEntropyLoss`` / ``MSELoss``,
+  ``Adam(lr=1e-3)``, minibatches from a ``torch.randperm`` per epoch, max-norm
+  3 on every ``Linear`` after each step and ``torch.set_num_threads(2)``.
+
+The machine this was written for has 2 cores and is shared, so every
+comparison is made side by side in one process: the contenders are
+interleaved (``for repeat: for contender: time it``), the median over repeats
+is reported, and the table's last columns are ratios of those medians.
+Prediction (``predict_proba`` for classifiers, ``predict`` for the regressor,
+on the whole training set) of the fitted skdropout and sklearn models is
+timed the same way, once per repeat.
+
+Every workload first runs each contender for one epoch on at most 2048 rows
+(warm-up); the fastest of three skdropout warm-ups, scaled to the full data,
+chooses the number of epochs ``E`` (the same for every contender, at most
+200) so that one timed skdropout fit takes about 3 s (0.5 s with
+``--quick``).
+
+On a shared machine, ``--threads 1`` (single-threaded BLAS and torch, via
+threadpoolctl) gives steadier numbers than two spinning BLAS threads
+competing with another process for the same two cores.
+
+Run
+---
+From the repository root::
+
+    PYTHONPATH=. python benchmarks/bench_training.py             # full, minutes
+    PYTHONPATH=. python benchmarks/bench_training.py --quick     # about a minute
+    PYTHONPATH=. python benchmarks/bench_training.py --workloads W1,W3 \\
+        --dtype float32,float64 --repeats 5 --json timings.json
+
+The tables go to stdout, progress (every timing as it is taken) to stderr.
+
+PyTorch is optional: the ``torch`` column is filled only if ``import torch``
+works and ``--no-torch`` is not given. Install it only with exactly::
+
+    pip install torch==2.13.0
+"""
+
+import argparse
+import contextlib
+import functools
+import gc
+import json
+import os
+import platform
+import shlex
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+SEED = 0
+CONTENDERS = ["floor", "sklearn", "skdropout", "skdropout-off", "torch"]
+DROPOUT_ON = {"dropout_rate": 0.5, "input_dropout": 0.2, "max_norm": 3.0}
+DROPOUT_OFF = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
+WARMUP_ROWS = 2048
+MAX_EPOCHS = 200
+CALIBRATION_RUNS = 3
+
+
+# --------------------------------------------------------------- workloads
+class Workload:
+    """One dataset with its network, batch size and task."""
+
+    def __init__(self, name, description, X, y, hidden, batch_size, classify):
+        self.name = name
+        self.description = description
+        self.X = X
+        self.y = y
+        self.hidden = hidden
+        self.batch_size = batch_size
+        self.classify = classify
+
+    @property
+    def n_outputs(self):
+        return int(self.y.max()) + 1 if self.classify else 1
+
+    def subset(self, n_rows):
+        """The first ``n_rows`` rows, as a workload of its own (for warm-up)."""
+        n = min(n_rows, self.X.shape[0])
+        return Workload(
+            self.name,
+            self.description,
+            np.ascontiguousarray(self.X[:n]),
+            self.y[:n].copy(),
+            self.hidden,
+            self.batch_size,
+            self.classify,
+        )
+
+
+def make_w1(dtype, quick):
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(dtype)
+    return Workload("W1", "digits 1797x64", X, y, (256, 256), 64, True)
+
+
+def make_w2(dtype, quick):
+    n = 6000 if quick else 60000
+    rng = np.random.default_rng(SEED)
+    X = rng.random((n, 784), dtype=np.float64).astype(dtype)
+    teacher = rng.standard_normal((784, 10))
+    y = np.argmax((X - 0.5) @ teacher, axis=1)
+    return Workload("W2", f"synthetic {n}x784", X, y, (1024, 1024), 128, True)
+
+
+def make_w3(dtype, quick):
+    n = 10000 if quick else 100000
+    rng = np.random.default_rng(SEED + 1)
+    X = rng.standard_normal((n, 100))
+    a, b, c = rng.standard_normal((3, 100)) / 10.0
+    y = (
+        np.sin(X @ a)
+        + 0.5 * (X @ b) ** 2
+        + np.tanh(X @ c) * X[:, 0]
+        + 0.1 * rng.standard_normal(n)
+    )
+    y = (y - y.mean()) / y.std()
+    return Workload(
+        "W3",
+        f"synthetic {n}x100 regression",
+        X.astype(dtype),
+        y.astype(dtype),
+        (256, 256, 256),
+        256,
+        False,
+    )
+
+
+WORKLOADS = {"W1": make_w1, "W2": make_w2, "W3": make_w3}
+
+
+# -------------------------------------------------------------- contenders
+def run_floor(wl, epochs):
+    """Only the matrix products of ``epochs`` epochs, on preallocated arrays."""
+    dtype = wl.X.dtype
+    rng = np.random.default_rng(SEED)
+    units = [wl.X.shape[1], *wl.hidden, wl.n_outputs]
+    rows = wl.batch_size
+    coefs = [
+        (rng.uniform(-1, 1, (i, o)) * np.sqrt(6 / (i + o))).astype(dtype)
+        for i, o in zip(units[:-1], units[1:])
+    ]
+    grads = [np.empty_like(W) for W in coefs]
+    acts = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
+    deltas = [rng.standard_normal((rows, u)).astype(dtype) for u in units[1:]]
+    n_samples = wl.X.shape[0]
+    last = len(coefs) - 1
+    start_time = time.perf_counter()
+    for _ in range(epochs):
+        for start in range(0, n_samples, rows):
+            stop = min(start + rows, n_samples)
+            n = stop - start
+            inputs = [wl.X[start:stop]] + [a[:n] for a in acts[:-1]]
+            for i, W in enumerate(coefs):
+                np.dot(inputs[i], W, out=acts[i][:n])
+            for i in range(last, 0, -1):
+                np.dot(deltas[i][:n], coefs[i].T, out=deltas[i - 1][:n])
+            for i in range(last + 1):
+                np.dot(inputs[i].T, deltas[i][:n], out=grads[i])
+    return time.perf_counter() - start_time, None
+
+
+def _mlp_params(wl, epochs):
+    return {
+        "hidden_layer_sizes": wl.hidden,
+        "activation": "relu",
+        "solver": "adam",
+        "batch_size": wl.batch_size,
+        "max_iter": epochs,
+        "tol": 0.0,
+        "n_iter_no_change": epochs + 10,
+        "shuffle": True,
+        "random_state": SEED,
+    }
+
+
+def _fit_timed(model, wl):
+    start = time.perf_counter()
+    model.fit(wl.X, wl.y)
+    return time.perf_counter() - start, model
+
+
+def run_sklearn(wl, epochs):
+    cls = MLPClassifier if wl.classify else MLPRegressor
+    return _fit_timed(cls(**_mlp_params(wl, epochs)), wl)
+
+
+def run_skdropout(wl, epochs, dropout=DROPOUT_ON):
+    cls = DropoutMLPClassifier if wl.classify else DropoutMLPRegressor
+    return _fit_timed(cls(**_mlp_params(wl, epochs), **dropout), wl)
+
+
+def run_skdropout_off(wl, epochs):
+    return run_skdropout(wl, epochs, DROPOUT_OFF)
+
+
+def run_torch(wl, epochs, threads=2):
+    """A plain PyTorch CPU training loop doing the same work as skdropout."""
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(SEED)
+    tdtype = torch.float64 if wl.X.dtype == np.float64 else torch.float32
+    units = [wl.X.shape[1], *wl.hidden]
+    layers = [nn.Dropout(DROPOUT_ON["input_dropout"])]
+    for fan_in, fan_out in zip(units[:-1], units[1:]):
+        layers += [
+            nn.Linear(fan_in, fan_out),
+            nn.ReLU(),
+            nn.Dropout(DROPOUT_ON["dropout_rate"]),
+        ]
+    layers.append(nn.Linear(units[-1], wl.n_outputs))
+    model = nn.Sequential(*layers).to(tdtype)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    max_norm = DROPOUT_ON["max_norm"]
+
+    X = torch.from_numpy(np.ascontiguousarray(wl.X))
+    if wl.classify:
+        y = torch.from_numpy(np.asarray(wl.y, dtype=np.int64))
+        loss_fn = nn.CrossEntropyLoss()
+    else:
+        y = torch.from_numpy(np.asarray(wl.y)).to(tdtype).reshape(-1, 1)
+        loss_fn = nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    generator = torch.Generator().manual_seed(SEED)
+    n_samples = X.shape[0]
+
+    start_time = time.perf_counter()
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(n_samples, generator=generator)
+        for start in range(0, n_samples, wl.batch_size):
+            idx = perm[start : start + wl.batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(X[idx]), y[idx])
+            loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                # Linear.weight is (out, in): a unit's incoming weights are a
+                # row, i.e. the sub-tensors along dim 0.
+                for linear in linears:
+                    linear.weight.renorm_(2, 0, max_norm)
+    return time.perf_counter() - start_time, model
+
+
+RUNNERS = {
+    "floor": run_floor,
+    "sklearn": run_sklearn,
+    "skdropout": run_skdropout,
+    "skdropout-off": run_skdropout_off,
+    "torch": run_torch,
+}
+
+
+def time_predict(model, wl):
+    method = model.predict_proba if wl.classify else model.predict
+    start = time.perf_counter()
+    method(wl.X)
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- the loop
+def choose_epochs(seconds_per_epoch, target):
+    return int(np.clip(round(target / max(seconds_per_epoch, 1e-9)), 1, MAX_EPOCHS))
+
+
+def bench_workload(wl, runners, repeats, target, log):
+    """Warm up, pick the epochs, then time the contenders interleaved.
+
+    ``runners`` maps each contender's name to its function, in timing order.
+    """
+    warm = wl.subset(WARMUP_ROWS)
+    warm_times = {}
+    for name, run in runners.items():
+        gc.collect()
+        warm_times[name], _ = run(warm, 1)
+    # Two more skdropout warm-ups, keeping the fastest: a burst of load from
+    # another process should not shrink the number of epochs.
+    fastest = min(
+        [warm_times["skdropout"]]
+        + [runners["skdropout"](warm, 1)[0] for _ in range(CALIBRATION_RUNS - 1)]
+    )
+    estimate = fastest * wl.X.shape[0] / warm.X.shape[0]
+    epochs = choose_epochs(estimate, target)
+    log(f"  {wl.name}: {wl.description}, {epochs} epoch(s) per timed fit")
+
+    fit_times = {name: [] for name in runners}
+    predict_times = {"sklearn": [], "skdropout": []}
+    for r in range(repeats):
+        models = {}
+        for name, run in runners.items():
+            gc.collect()
+            seconds, models[name] = run(wl, epochs)
+            per_epoch = seconds / epochs
+            fit_times[name].append(per_epoch)
+            log(f"    repeat {r + 1}/{repeats} {name:>13}: {per_epoch:.4g} s/epoch")
+        for name in predict_times:
+            gc.collect()
+            predict_times[name].append(time_predict(models[name], wl))
+        del models
+    return {
+        "workload": wl.name,
+        "description": wl.description,
+        "n_samples": int(wl.X.shape[0]),
+        "n_features": int(wl.X.shape[1]),
+        "hidden_layer_sizes": list(wl.hidden),
+        "batch_size": wl.batch_size,
+        "epochs": epochs,
+        "warmup_seconds": warm_times,
+        "seconds_per_epoch": fit_times,
+        "predict_seconds": predict_times,
+    }
+
+
+# --------------------------------------------------------------- reporting
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_info():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    pools = [
+        f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+        for p in threadpool_info()
+        if p.get("user_api") == "blas"
+    ]
+    return ", ".join(pools) or "unknown"
+
+
+def torch_version():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__
+
+
+def machine_info(use_torch):
+    return {
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas_info(),
+        "sklearn": sklearn.__version__,
+        "torch": torch_version() if use_torch else None,
+    }
+
+
+def command_line():
+    prefix = ""
+    if os.environ.get("PYTHONPATH"):
+        prefix = f"PYTHONPATH={shlex.quote(os.environ['PYTHONPATH'])} "
+    return prefix + shlex.join(["python", *sys.argv])
+
+
+def _median(values):
+    return statistics.median(values) if values else None
+
+
+def _fmt_seconds(value):
+    return "–" if value is None else f"{value:.4g}"
+
+
+def _fmt_ratio(num, den):
+    if num is None or den is None or den == 0:
+        return "–"
+    return f"{num / den:.3g}"
+
+
+def markdown_table(results):
+    header = [
+        "workload",
+        "floor",
+        "sklearn",
+        "skdropout",
+        "skdropout-off",
+        "torch",
+        "skdropout/sklearn",
+        "skdropout/torch",
+        "on/off",
+        "skdropout/floor",
+        "predict skdropout/sklearn",
+    ]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    for res in results:
+        med = {
+            name: _median(res["seconds_per_epoch"].get(name, [])) for name in CONTENDERS
+        }
+        pred = {k: _median(v) for k, v in res["predict_seconds"].items()}
+        row = [
+            f"{res['workload']} ({res['description']}, E={res['epochs']})",
+            *(_fmt_seconds(med[name]) for name in CONTENDERS),
+            _fmt_ratio(med["skdropout"], med["sklearn"]),
+            _fmt_ratio(med["skdropout"], med["torch"]),
+            _fmt_ratio(med["skdropout"], med["skdropout-off"]),
+            _fmt_ratio(med["skdropout"], med["floor"]),
+            _fmt_ratio(pred["skdropout"], pred["sklearn"]),
+        ]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def machine_line(info):
+    parts = [
+        f"CPU: {info['cpu']} ({info['cpu_count']} logical cores)",
+        f"Python {info['python']}",
+        f"numpy {info['numpy']} (BLAS: {info['blas']})",
+        f"scikit-learn {info['sklearn']}",
+    ]
+    if info["torch"]:
+        parts.append(f"torch {info['torch']}")
+    return "; ".join(parts)
+
+
+# -------------------------------------------------------------------- main
+def limit_threads(n_threads):
+    """Context limiting the BLAS/OpenMP thread pools, or doing nothing."""
+    if not n_threads:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=n_threads)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n", 1)[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller data and shorter timed fits"
+    )
+    parser.add_argument(
+        "--workloads", default="W1,W2,W3", help="comma-separated subset of W1,W2,W3"
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float32",
+        help="float32, float64 or both comma-separated (one table each)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="timed repeats")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="limit the BLAS/OpenMP pools (threadpoolctl) and torch to N threads; "
+        "by default BLAS is left alone and torch gets 2",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also dump raw timings here")
+    args = parser.parse_args(argv)
+    args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w]
+    unknown = set(args.workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+    args.dtype = [d.strip() for d in args.dtype.split(",") if d]
+    if not set(args.dtype) <= {"float32", "float64"}:
+        parser.error("--dtype must be float32, float64 or float32,float64")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    use_torch = not args.no_torch and torch_version() is not None
+    runners = {name: RUNNERS[name] for name in CONTENDERS}
+    if not use_torch:
+        del runners["torch"]
+    elif args.threads:
+        runners["torch"] = functools.partial(run_torch, threads=args.threads)
+    target = 0.5 if args.quick else 3.0
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    info = machine_info(use_torch)
+    report = {
+        "machine": info,
+        "command": command_line(),
+        "threads": args.threads,
+        "results": {},
+    }
+    print(f"Machine: {machine_line(info)}")
+    print(f"Command: `{report['command']}`")
+    print(
+        f"Seconds per epoch, median of {args.repeats} interleaved repeat(s); "
+        "ratios are of the medians; predict = predict_proba / predict on the "
+        "training set."
+    )
+    if args.threads:
+        print(f"Thread pools limited to {args.threads} thread(s) with --threads.")
+    with limit_threads(args.threads):
+        for dtype in args.dtype:
+            log(f"dtype {dtype}")
+            results = []
+            for name in args.workloads:
+                wl = WORKLOADS[name](np.dtype(dtype), args.quick)
+                results.append(bench_workload(wl, runners, args.repeats, target, log))
+            report["results"][dtype] = results
+            print(f"\n### {dtype}\n")
+            print(markdown_table(results), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+        log(f"raw timings written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
