@@ -1,11 +1,30 @@
 """scikit-learn estimators for multilayer perceptrons trained with dropout.
 
-See https://jmlr.org/papers/v15/srivastava14a.html for the method.
+See Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from
+Overfitting", JMLR 15(56), 2014, for the method.
 """
 
-from ._classifier import DropoutMLPClassifier
-from ._regressor import DropoutMLPRegressor
+import importlib
 
 __version__ = "0.1.0"
 
+# The estimators are imported on first access (PEP 562), so that importing
+# the engine subpackage, ``skdropout._engine``, does not load scikit-learn.
+_LAZY = {
+    "DropoutMLPClassifier": "._classifier",
+    "DropoutMLPRegressor": "._regressor",
+}
+
 __all__ = ["DropoutMLPClassifier", "DropoutMLPRegressor", "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -217,7 +217,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     >>> X, y = load_digits(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(
     ...     X / 16, y, random_state=0)
-    >>> clf = DropoutMLPClassifier(hidden_layer_sizes=(128,), max_iter=30,
+    >>> clf = DropoutMLPClassifier(hidden_layer_sizes=(128,), early_stopping=True,
     ...                            random_state=0).fit(X_train, y_train)
     >>> clf.predict_proba(X_test[:1]).shape
     (1, 10)

@@ -13,6 +13,12 @@ optuna_integration = pytest.importorskip(
     "optuna_integration", reason="pip install skdropout[optuna] brings it"
 )
 
+# Warnings raised inside optuna itself about its own API, not about ours.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning"),
+    pytest.mark.filterwarnings("ignore:.*optuna.terminator.*:FutureWarning"),
+]
+
 
 def _search(estimator, X, y, max_iter):
     distributions = {
@@ -32,7 +38,6 @@ def _search(estimator, X, y, max_iter):
     return search.fit(X, y)
 
 
-@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 def test_pruning_search_trains_classifier_one_epoch_per_step():
     X, y = load_digits(n_class=3, return_X_y=True)
     search = _search(
@@ -49,7 +54,6 @@ def test_pruning_search_trains_classifier_one_epoch_per_step():
     assert all(len(t.intermediate_values) == 5 for t in completed)
 
 
-@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 def test_pruning_search_trains_regressor():
     X, y = make_regression(n_samples=120, n_features=5, noise=1.0, random_state=0)
     search = _search(

@@ -8,37 +8,42 @@ be a plain forward pass without any weight scaling.
 
 import numpy as np
 
-# Masks are drawn from raw random bits rather than from uniform floats: one
-# 64-bit draw yields eight uint8 or four uint16 variates, about three times
-# cheaper than ``Generator.random`` in float32. A rate r becomes the threshold
-# k = round(r * 2**bits); a unit is dropped when its variate is below k. Rates
-# that are multiples of 1/256 (0.5, 0.25, ...) use uint8 and are exact; any
-# other rate uses uint16 and is applied as k / 65536, within 2**-17 of r.
+# Masks are drawn from raw random bits rather than from uniform floats where
+# that is exact enough: one 64-bit draw yields eight uint8 or four uint16
+# variates, about three times cheaper than ``Generator.random`` in float32. A
+# rate r becomes the threshold k = round(r * levels), and a unit is dropped
+# when its variate is below k. Rates on the 1/256 grid (0.5, 0.25, ...) use
+# uint8 and are exact. Other rates in [2**-8, 1 - 2**-8] use uint16 and are
+# realised as k / 65536, within 2**-17 of r (0.2% of r at worst). Rates
+# outside that band, where 2**-17 would be a large share of r or of 1 - r,
+# compare uniform floats instead, exact to the float's resolution.
 _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
+_UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
 
 
 def quantize_rate(rate):
-    """The variate dtype and threshold that realise drop probability ``rate``.
+    """How a drop probability ``rate`` is realised.
 
     Returns
     -------
-    dtype : numpy dtype
-        uint8 when ``rate`` is a multiple of 1/256, else uint16.
-    threshold : int
-        Variates below it are dropped; ``threshold / levels`` is the
-        realised rate, never 0 for a positive ``rate``.
+    variate_dtype : numpy dtype or None
+        uint8 or uint16 for integer variates; None for uniform floats.
+    threshold : int or float
+        Variates below it are dropped.
     """
-    for dtype, levels in _LEVELS.items():
-        threshold = round(rate * levels)
-        if threshold == rate * levels or dtype == np.uint16:
-            return dtype, max(threshold, 1 if rate > 0 else 0)
-    raise AssertionError("unreachable")
+    if rate * 256 == round(rate * 256):
+        return np.dtype(np.uint8), round(rate * 256)
+    if _UINT16_BAND[0] <= rate <= _UINT16_BAND[1]:
+        return np.dtype(np.uint16), round(rate * 65536)
+    return None, rate
 
 
 def realised_rate(rate):
     """The drop probability actually applied for a requested ``rate``."""
-    dtype, threshold = quantize_rate(rate)
-    return threshold / _LEVELS[dtype]
+    variate_dtype, threshold = quantize_rate(rate)
+    if variate_dtype is None:
+        return rate
+    return threshold / _LEVELS[variate_dtype]
 
 
 class DropoutMasks:
@@ -109,10 +114,14 @@ class DropoutMasks:
 
     def _fill(self, mask, layer):
         variate_dtype, threshold = self._thresholds[layer]
-        n_bytes = mask.size * variate_dtype.itemsize
-        # random_raw has no out= argument: this small temporary of random
-        # bits is the one allocation per mask.
-        raw = self.rng.bit_generator.random_raw(-(-n_bytes // 8))
-        variates = raw.view(variate_dtype)[: mask.size].reshape(mask.shape)
-        np.greater_equal(variates, threshold, out=mask)
+        if variate_dtype is None:
+            self.rng.random(out=mask, dtype=self.dtype)
+            np.greater_equal(mask, threshold, out=mask)
+        else:
+            n_bytes = mask.size * variate_dtype.itemsize
+            # random_raw has no out= argument: this small temporary of random
+            # bits is the one allocation per mask.
+            raw = self.rng.bit_generator.random_raw(-(-n_bytes // 8))
+            variates = raw.view(variate_dtype)[: mask.size].reshape(mask.shape)
+            np.greater_equal(variates, threshold, out=mask)
         mask *= self._scales[layer]

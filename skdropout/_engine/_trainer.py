@@ -81,10 +81,11 @@ class MinibatchTrainer:
 
         rows = batch_size
         self._act = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
-        self._dropped = [
-            np.empty((rows, u), dtype=dtype) if rate > 0 else None
-            for rate, u in zip(dropout_rates, units[:-1])
-        ]
+        # One buffer per hidden layer, also where the rate is 0, so that
+        # loss_and_gradients accepts any mask a caller passes in. The input
+        # layer's buffer is made on first use: it is not needed for sparse
+        # input, whose width may be huge.
+        self._dropped = [None] + [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
         self._deltas = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
         self._deriv_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
         self._X_buffer = None  # allocated on first gather, in X's width
@@ -234,6 +235,10 @@ class MinibatchTrainer:
                 X_batch = X_batch.copy()
                 X_batch.data *= first
             else:
+                if self._dropped[0] is None:
+                    self._dropped[0] = np.empty(
+                        (self._Y_buffer.shape[0], X_batch.shape[1]), dtype=self.dtype
+                    )
                 dropped = self._dropped[0][:n]
                 np.multiply(X_batch, first, out=dropped)
                 X_batch = dropped

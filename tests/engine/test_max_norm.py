@@ -1,0 +1,138 @@
+"""``apply_max_norm`` projects each column onto the ball of radius max_norm."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from skdropout._engine import apply_max_norm
+
+RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-6}
+BORDER = 1e-4  # columns this close to max_norm (relatively) may go either way
+
+
+@st.composite
+def weights_and_limit(draw):
+    """A (fan_in, fan_out) weight matrix and a max_norm cutting through it."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    width = 32 if dtype == np.float32 else 64
+    coef = draw(
+        hnp.arrays(
+            dtype,
+            hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6),
+            elements=st.floats(-10, 10, width=width, allow_subnormal=False),
+        )
+    )
+    max_norm = draw(st.floats(0.01, 30.0))
+    return coef, max_norm
+
+
+def _column_norms(coef):
+    """Reference column norms, computed in float64."""
+    return np.linalg.norm(coef.astype(np.float64), axis=0)
+
+
+@given(weights_and_limit())
+def test_every_column_norm_is_at_most_max_norm(case):
+    coef, max_norm = case
+
+    apply_max_norm(coef, max_norm)
+
+    assert np.all(_column_norms(coef) <= max_norm * (1 + RTOL[coef.dtype]))
+
+
+@given(weights_and_limit())
+def test_columns_within_the_limit_are_unchanged_bit_for_bit(case):
+    coef, max_norm = case
+    original = coef.copy()
+    within = _column_norms(original) <= max_norm * (1 - BORDER)
+
+    apply_max_norm(coef, max_norm)
+
+    np.testing.assert_array_equal(coef[:, within], original[:, within], strict=True)
+
+
+@given(weights_and_limit())
+def test_columns_over_the_limit_end_on_it_and_keep_their_direction(case):
+    coef, max_norm = case
+    original = coef.copy()
+    norms = _column_norms(original)
+    over = norms >= max_norm * (1 + BORDER)
+
+    apply_max_norm(coef, max_norm)
+
+    rtol = RTOL[coef.dtype]
+    np.testing.assert_allclose(_column_norms(coef[:, over]), max_norm, rtol=rtol)
+    # Same direction: each clipped column is the original scaled down.
+    expected = original[:, over] * (max_norm / norms[over])
+    # atol: entries far below the column's norm may end up subnormal.
+    np.testing.assert_allclose(coef[:, over], expected, rtol=rtol, atol=rtol * max_norm)
+
+
+@given(weights_and_limit())
+def test_returns_the_number_of_clipped_columns(case):
+    coef, max_norm = case
+    norms = _column_norms(coef)
+    assume(not np.any(np.abs(norms / max_norm - 1) < BORDER))
+    original = coef.copy()
+
+    n_clipped = apply_max_norm(coef, max_norm)
+
+    assert n_clipped == np.count_nonzero(norms > max_norm)
+    assert n_clipped == np.count_nonzero(np.any(coef != original, axis=0))
+
+
+@given(weights_and_limit())
+def test_dtype_and_shape_are_preserved_in_place(case):
+    coef, max_norm = case
+    dtype, shape = coef.dtype, coef.shape
+
+    apply_max_norm(coef, max_norm)
+
+    assert coef.dtype == dtype
+    assert coef.shape == shape
+
+
+@given(weights_and_limit())
+def test_norms_workspace_gives_the_same_result(case):
+    coef, max_norm = case
+    without_workspace = coef.copy()
+    workspace = np.empty(coef.shape[1], dtype=coef.dtype)
+
+    n_with = apply_max_norm(coef, max_norm, norms=workspace)
+    n_without = apply_max_norm(without_workspace, max_norm)
+
+    assert n_with == n_without
+    np.testing.assert_array_equal(coef, without_workspace, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_column_exactly_at_the_limit_is_not_touched(dtype):
+    coef = np.array([[3.0, 30.0], [4.0, 40.0]], dtype=dtype)  # norms 5 and 50
+
+    n_clipped = apply_max_norm(coef, 5.0)
+
+    assert n_clipped == 1
+    np.testing.assert_array_equal(coef[:, 0], np.array([3.0, 4.0], dtype=dtype))
+    np.testing.assert_allclose(coef[:, 1], [3.0, 4.0], rtol=RTOL[np.dtype(dtype)])
+
+
+def test_a_zero_column_stays_zero():
+    coef = np.array([[0.0, 6.0], [0.0, 8.0]])
+
+    n_clipped = apply_max_norm(coef, 1.0)
+
+    assert n_clipped == 1
+    np.testing.assert_array_equal(coef[:, 0], [0.0, 0.0])
+    np.testing.assert_allclose(coef[:, 1], [0.6, 0.8], rtol=1e-15)
+
+
+def test_columns_are_clipped_independently_not_shrunk_globally():
+    # Row j holds the outgoing weights of input j; only column norms count.
+    coef = np.array([[1.0, 0.0, 2.0], [0.0, 0.5, 2.0]])
+
+    apply_max_norm(coef, 1.0)
+
+    np.testing.assert_array_equal(coef[:, :2], [[1.0, 0.0], [0.0, 0.5]])
+    np.testing.assert_allclose(coef[:, 2], [np.sqrt(0.5)] * 2, rtol=1e-15)

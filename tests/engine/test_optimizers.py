@@ -1,0 +1,289 @@
+"""SGD and Adam steps against their update formulas, computed by hand."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from skdropout._engine import AdamOptimizer, SGDOptimizer
+
+
+def _params():
+    """A weight matrix and a bias vector, as the trainer passes them."""
+    return [
+        np.array([[0.5, -1.0], [2.0, 0.25]]),
+        np.array([0.1, -0.3]),
+    ]
+
+
+# Three steps' gradients for each parameter.
+GRADIENTS = [
+    [np.array([[1.0, -2.0], [0.5, 0.0]]), np.array([0.2, -0.4])],
+    [np.array([[-0.5, 1.0], [0.25, 3.0]]), np.array([-0.1, 0.6])],
+    [np.array([[2.0, 0.5], [-1.0, -1.5]]), np.array([0.3, 0.0])],
+]
+
+
+def _take_steps(optimizer, params, gradients):
+    """Apply each step's gradients (copies: update uses them as workspace)."""
+    trajectory = []
+    for grads in gradients:
+        optimizer.update(params, [g.copy() for g in grads])
+        trajectory.append([p.copy() for p in params])
+    return trajectory
+
+
+# ------------------------------------------------------------------------ SGD
+def test_sgd_first_step_with_plain_momentum_on_a_scalar():
+    # v1 = 0.9 * 0 - 0.1 * 2 = -0.2;  p1 = 1 + v1 = 0.8
+    param = np.array([1.0])
+    optimizer = SGDOptimizer([param], 0.1, momentum=0.9, nesterov=False)
+
+    optimizer.update([param], [np.array([2.0])])
+
+    assert param[0] == pytest.approx(0.8, rel=1e-15)
+
+
+def test_sgd_first_step_with_nesterov_momentum_on_a_scalar():
+    # v1 = -0.2;  p1 = 1 + 0.9 * v1 - 0.1 * 2 = 0.62
+    param = np.array([1.0])
+    optimizer = SGDOptimizer([param], 0.1, momentum=0.9, nesterov=True)
+
+    optimizer.update([param], [np.array([2.0])])
+
+    assert param[0] == pytest.approx(0.62, rel=1e-15)
+
+
+def test_sgd_plain_momentum_steps_match_hand_computed_values():
+    lr, mu = 0.1, 0.9
+    params = _params()
+    optimizer = SGDOptimizer(params, lr, momentum=mu, nesterov=False)
+
+    trajectory = _take_steps(optimizer, params, GRADIENTS)
+
+    expected = _params()
+    velocities = [np.zeros_like(p) for p in expected]
+    for grads, got in zip(GRADIENTS, trajectory):
+        for p, v, g in zip(expected, velocities, grads):
+            v[...] = mu * v - lr * g  # v_t = mu v_{t-1} - lr g_t
+            p += v  # p_t = p_{t-1} + v_t
+        for got_p, want_p in zip(got, expected):
+            np.testing.assert_allclose(got_p, want_p, rtol=1e-14, atol=1e-15)
+
+
+def test_sgd_nesterov_steps_match_hand_computed_values():
+    lr, mu = 0.05, 0.8
+    params = _params()
+    optimizer = SGDOptimizer(params, lr, momentum=mu, nesterov=True)
+
+    trajectory = _take_steps(optimizer, params, GRADIENTS)
+
+    expected = _params()
+    velocities = [np.zeros_like(p) for p in expected]
+    for grads, got in zip(GRADIENTS, trajectory):
+        for p, v, g in zip(expected, velocities, grads):
+            v[...] = mu * v - lr * g  # v_t = mu v_{t-1} - lr g_t
+            p += mu * v - lr * g  # look ahead along the new velocity
+        for got_p, want_p in zip(got, expected):
+            np.testing.assert_allclose(got_p, want_p, rtol=1e-14, atol=1e-15)
+
+
+@given(
+    param=hnp.arrays(np.float64, (3, 2), elements=st.floats(-10, 10)),
+    grad=hnp.arrays(np.float64, (3, 2), elements=st.floats(-10, 10)),
+    lr=st.floats(1e-4, 1.0),
+)
+def test_sgd_without_momentum_is_plain_gradient_descent(param, grad, lr):
+    expected = param - lr * grad
+    optimizer = SGDOptimizer([param], lr, momentum=0.0, nesterov=False)
+
+    optimizer.update([param], [grad.copy()])
+
+    np.testing.assert_allclose(param, expected, rtol=1e-15, atol=1e-15)
+
+
+def test_sgd_velocity_is_kept_between_steps():
+    param = np.array([0.0])
+    optimizer = SGDOptimizer([param], 1.0, momentum=0.5, nesterov=False)
+
+    optimizer.update([param], [np.array([1.0])])  # v = -1, p = -1
+    optimizer.update([param], [np.array([0.0])])  # v = -0.5, p = -1.5
+
+    assert param[0] == -1.5
+    assert optimizer.velocities[0][0] == -0.5
+
+
+# ----------------------------------------------------------------------- Adam
+def test_adam_steps_match_hand_computed_values():
+    lr, b1, b2, eps = 0.01, 0.8, 0.9, 1e-2  # a large eps, so its place matters
+    params = _params()
+    optimizer = AdamOptimizer(params, lr, beta_1=b1, beta_2=b2, epsilon=eps)
+
+    trajectory = _take_steps(optimizer, params, GRADIENTS)
+
+    expected = _params()
+    ms = [np.zeros_like(p) for p in expected]
+    vs = [np.zeros_like(p) for p in expected]
+    for t, (grads, got) in enumerate(zip(GRADIENTS, trajectory), start=1):
+        # Bias correction folded into the step size; eps added to sqrt(v).
+        lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        for p, m, v, g in zip(expected, ms, vs, grads):
+            m[...] = b1 * m + (1 - b1) * g
+            v[...] = b2 * v + (1 - b2) * g**2
+            p -= lr_t * m / (np.sqrt(v) + eps)
+        for got_p, want_p in zip(got, expected):
+            np.testing.assert_allclose(got_p, want_p, rtol=1e-14, atol=1e-15)
+    assert optimizer.learning_rate == pytest.approx(lr_t, rel=1e-15)
+
+
+def test_adam_counts_its_steps():
+    params = _params()
+    optimizer = AdamOptimizer(params)
+
+    _take_steps(optimizer, params, GRADIENTS)
+
+    assert optimizer.t == len(GRADIENTS)
+
+
+@given(
+    grad=hnp.arrays(np.float64, (4,), elements=st.floats(-1e3, 1e3)),
+    lr=st.floats(1e-4, 1e-1),
+)
+def test_adam_first_step_moves_each_weight_by_about_the_learning_rate(grad, lr):
+    # After one step m = (1 - b1) g and sqrt(v) = sqrt(1 - b2) |g|; the bias
+    # correction cancels both factors, leaving lr * g / (|g| + eps / sqrt(1 - b2)),
+    # i.e. a move of lr against the sign of g unless |g| is close to eps.
+    b2, eps = 0.999, 1e-8
+    param = np.zeros(4)
+    optimizer = AdamOptimizer([param], lr, beta_2=b2, epsilon=eps)
+
+    optimizer.update([param], [grad.copy()])
+
+    expected = -lr * grad / (np.abs(grad) + eps / np.sqrt(1 - b2))
+    np.testing.assert_allclose(param, expected, rtol=1e-12, atol=1e-300)
+
+
+# ------------------------------------------------------------------ schedules
+def test_invscaling_sets_the_learning_rate_from_the_samples_seen():
+    optimizer = SGDOptimizer(_params(), 0.5, lr_schedule="invscaling", power_t=0.25)
+
+    optimizer.iteration_ends(80)
+
+    assert optimizer.learning_rate == pytest.approx(0.5 / 81**0.25, rel=1e-15)
+
+
+def test_invscaling_depends_only_on_the_latest_time_step():
+    optimizer = SGDOptimizer(_params(), 0.5, lr_schedule="invscaling", power_t=0.5)
+
+    optimizer.iteration_ends(10)
+    optimizer.iteration_ends(99)
+
+    assert optimizer.learning_rate == pytest.approx(0.5 / 10.0, rel=1e-15)
+
+
+def test_invscaling_learning_rate_is_used_by_the_next_step():
+    param = np.array([1.0])
+    optimizer = SGDOptimizer(
+        [param], 1.0, lr_schedule="invscaling", momentum=0.0, nesterov=False
+    )
+    optimizer.iteration_ends(3)  # lr = 1 / sqrt(4) = 0.5
+
+    optimizer.update([param], [np.array([1.0])])
+
+    assert param[0] == pytest.approx(0.5, rel=1e-15)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "adaptive"])
+def test_iteration_ends_leaves_other_schedules_alone(schedule):
+    optimizer = SGDOptimizer(_params(), 0.5, lr_schedule=schedule)
+
+    optimizer.iteration_ends(1000)
+
+    assert optimizer.learning_rate == 0.5
+
+
+def test_adaptive_plateau_divides_the_learning_rate_by_five_and_continues():
+    optimizer = SGDOptimizer(_params(), 0.5, lr_schedule="adaptive")
+
+    stop = optimizer.on_plateau()
+
+    assert stop is False
+    assert optimizer.learning_rate == pytest.approx(0.1, rel=1e-15)
+
+
+def test_adaptive_plateau_stops_once_the_learning_rate_is_at_most_1e_6():
+    optimizer = SGDOptimizer(_params(), 1.0, lr_schedule="adaptive")
+    n_reductions = 0
+    while not optimizer.on_plateau():
+        n_reductions += 1
+
+    # 1 / 5**9 > 1e-6 >= 1 / 5**9 / 5: nine reductions, then stop.
+    assert n_reductions == 9
+    assert optimizer.learning_rate == pytest.approx(5.0**-9, rel=1e-12)
+    assert optimizer.on_plateau() is True
+    assert optimizer.learning_rate == pytest.approx(5.0**-9, rel=1e-12)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "invscaling"])
+def test_sgd_plateau_stops_training_for_non_adaptive_schedules(schedule):
+    optimizer = SGDOptimizer(_params(), 0.5, lr_schedule=schedule)
+
+    assert optimizer.on_plateau() is True
+    assert optimizer.learning_rate == 0.5
+
+
+def test_adam_plateau_stops_training():
+    optimizer = AdamOptimizer(_params(), 0.01)
+
+    assert optimizer.on_plateau() is True
+
+
+# ---------------------------------------------------------------------- dtype
+def _float32_params():
+    return [p.astype(np.float32) for p in _params()]
+
+
+def _float32_gradients():
+    return [[g.astype(np.float32) for g in grads] for grads in GRADIENTS]
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_keeps_float32_parameters_and_state_in_float32(nesterov):
+    params = _float32_params()
+    optimizer = SGDOptimizer(params, 0.1, momentum=0.9, nesterov=nesterov)
+
+    _take_steps(optimizer, params, _float32_gradients())
+
+    assert all(p.dtype == np.float32 for p in params)
+    assert all(v.dtype == np.float32 for v in optimizer.velocities)
+
+
+def test_adam_keeps_float32_parameters_and_state_in_float32():
+    params = _float32_params()
+    optimizer = AdamOptimizer(params, 0.01)
+
+    _take_steps(optimizer, params, _float32_gradients())
+
+    assert all(p.dtype == np.float32 for p in params)
+    assert all(m.dtype == np.float32 for m in optimizer.ms)
+    assert all(v.dtype == np.float32 for v in optimizer.vs)
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda params: SGDOptimizer(params, 0.1, momentum=0.9, nesterov=True),
+        lambda params: AdamOptimizer(params, 0.01, epsilon=1e-2),
+    ],
+    ids=["sgd", "adam"],
+)
+def test_float32_steps_agree_with_float64_steps(make_optimizer):
+    params64 = _params()
+    params32 = _float32_params()
+
+    _take_steps(make_optimizer(params64), params64, GRADIENTS)
+    _take_steps(make_optimizer(params32), params32, _float32_gradients())
+
+    for p32, p64 in zip(params32, params64):
+        np.testing.assert_allclose(p32, p64, rtol=1e-6, atol=1e-7)
