@@ -15,7 +15,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._engine import AdamOptimizer, MinibatchTrainer, SGDOptimizer, forward
+from ._engine import (
+    AdamOptimizer,
+    MinibatchTrainer,
+    SGDOptimizer,
+    forward,
+    pack_parameters,
+)
 
 # Rows per chunk of the prediction forward pass: bounds the memory of the
 # hidden activations for very tall X while keeping BLAS calls large.
@@ -187,9 +193,13 @@ class BaseDropoutMLP(BaseEstimator):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
 
-        params = self.coefs_ + self.intercepts_
+        # The trainer and optimizer work on one contiguous parameter vector;
+        # coefs_ and intercepts_ become views of it, so they see every update.
+        flat_params, views = pack_parameters(self.coefs_ + self.intercepts_)
+        n_weights = len(self.coefs_)
+        self.coefs_, self.intercepts_ = views[:n_weights], views[n_weights:]
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer(params)
+            self._optimizer = self._make_optimizer([flat_params])
 
         X_train, y_train, sw_train, X_val, y_val, sw_val = self._split_validation(
             X, y, sample_weight, random_state
@@ -218,6 +228,7 @@ class BaseDropoutMLP(BaseEstimator):
             dropout_rates=rates,
             max_norm=self.max_norm,
             rng=mask_rng,
+            flat_params=flat_params,
         )
         self._run_epochs(
             trainer,
@@ -231,7 +242,7 @@ class BaseDropoutMLP(BaseEstimator):
             random_state,
             incremental,
         )
-        if not all(np.isfinite(w).all() for w in params):
+        if not np.isfinite(flat_params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."

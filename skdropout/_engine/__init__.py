@@ -12,6 +12,7 @@ from ._forward import forward
 from ._losses import LOSSES
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._parameters import pack_parameters
 from ._trainer import MinibatchTrainer
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "SGDOptimizer",
     "apply_max_norm",
     "forward",
+    "pack_parameters",
 ]

@@ -7,6 +7,7 @@ from ._activations import ACTIVATIONS, DERIVATIVES
 from ._dropout import DropoutMasks
 from ._losses import LOSSES
 from ._max_norm import apply_max_norm
+from ._parameters import empty_like_packed
 
 
 class MinibatchTrainer:
@@ -40,6 +41,11 @@ class MinibatchTrainer:
         each update. None disables it.
     rng : numpy.random.Generator, default=None
         Source of the dropout masks; needed only if a rate is above 0.
+    flat_params : ndarray, default=None
+        The vector made by :func:`pack_parameters` that ``coefs`` and
+        ``intercepts`` (in that order) are views of. When given, the
+        optimizer, which must then have been built on ``[flat_params]``,
+        updates the whole network in one go.
     """
 
     def __init__(
@@ -56,6 +62,7 @@ class MinibatchTrainer:
         dropout_rates=None,
         max_norm=None,
         rng=None,
+        flat_params=None,
     ):
         self.coefs = coefs
         self.intercepts = intercepts
@@ -96,9 +103,15 @@ class MinibatchTrainer:
             np.empty((rows, units[-1]), dtype=dtype),
         )
         self._row_buffer = np.empty((rows, 1), dtype=dtype)
-        self.coef_grads = [np.empty_like(W) for W in coefs]
-        self.intercept_grads = [np.empty_like(b) for b in intercepts]
-        self.grads = self.coef_grads + self.intercept_grads
+        # Gradients live in one vector laid out like the packed parameters, so
+        # that dividing by the batch weight is a single pass.
+        self._grad_flat, self.grads = empty_like_packed(self.params)
+        self.coef_grads = self.grads[:n_layers]
+        self.intercept_grads = self.grads[n_layers:]
+        if flat_params is None:
+            self._update_params, self._update_grads = self.params, self.grads
+        else:
+            self._update_params, self._update_grads = [flat_params], [self._grad_flat]
         self._penalty_scratch = [np.empty_like(W) for W in coefs]
         self._norms = [np.empty(W.shape[1], dtype=dtype) for W in coefs]
 
@@ -168,7 +181,7 @@ class MinibatchTrainer:
         """Sample masks, backpropagate, update, and project; returns the loss."""
         masks = self.sample_masks(X_batch) if self.masks.any_active else None
         loss = self.loss_and_gradients(X_batch, Y_batch, sample_weight, masks)
-        self.optimizer.update(self.params, self.grads)
+        self.optimizer.update(self._update_params, self._update_grads)
         if self.max_norm is not None:
             for W, norms in zip(self.coefs, self._norms):
                 apply_max_norm(W, self.max_norm, norms)
@@ -215,7 +228,7 @@ class MinibatchTrainer:
         np.subtract(out, Y_batch, out=delta)
         if sample_weight is not None:
             delta *= sample_weight.reshape(-1, 1)
-        self._layer_gradients(last, inputs[last], delta, sw_sum)
+        self._layer_gradients(last, inputs[last], delta)
         derivative = DERIVATIVES[self.activation]
         for i in range(last, 0, -1):
             below = self._deltas[i - 1][:n]
@@ -223,8 +236,11 @@ class MinibatchTrainer:
             if masks[i] is not None:
                 below *= masks[i]
             derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
-            self._layer_gradients(i - 1, inputs[i - 1], below, sw_sum)
+            self._layer_gradients(i - 1, inputs[i - 1], below)
             delta = below
+        # Every gradient, weights and biases alike, is divided by the batch's
+        # total weight: one pass over the packed gradient vector.
+        self._grad_flat /= sw_sum
         return loss
 
     def _forward_train(self, X_batch, masks, n):
@@ -266,7 +282,7 @@ class MinibatchTrainer:
                 inputs.append(dropped)
         return inputs
 
-    def _layer_gradients(self, layer, A, delta, sw_sum):
+    def _layer_gradients(self, layer, A, delta):
         grad = self.coef_grads[layer]
         if sp.issparse(A):
             grad[...] = A.T @ delta
@@ -275,7 +291,4 @@ class MinibatchTrainer:
         penalty = self._penalty_scratch[layer]
         np.multiply(self.coefs[layer], self.alpha, out=penalty)
         grad += penalty
-        grad /= sw_sum
-        igrad = self.intercept_grads[layer]
-        np.sum(delta, axis=0, out=igrad)
-        igrad /= sw_sum
+        np.sum(delta, axis=0, out=self.intercept_grads[layer])
