@@ -98,6 +98,7 @@ class MinibatchTrainer:
         self._X_buffer = None  # allocated on first gather, in X's width
         self._Y_buffer = np.empty((rows, units[-1]), dtype=dtype)
         self._sw_buffer = np.empty(rows, dtype=dtype)
+        self._sw_scaled = np.empty(rows, dtype=dtype)
         self._loss_scratch = (
             np.empty((rows, units[-1]), dtype=dtype),
             np.empty((rows, units[-1]), dtype=dtype),
@@ -108,11 +109,21 @@ class MinibatchTrainer:
         self._grad_flat, self.grads = empty_like_packed(self.params)
         self.coef_grads = self.grads[:n_layers]
         self.intercept_grads = self.grads[n_layers:]
+        n_coef = sum(W.size for W in coefs)
         if flat_params is None:
             self._update_params, self._update_grads = self.params, self.grads
+            coef_blocks = [W.reshape(-1) for W in coefs]
+            grad_blocks = [g.reshape(-1) for g in self.coef_grads]
         else:
             self._update_params, self._update_grads = [flat_params], [self._grad_flat]
-        self._penalty_scratch = [np.empty_like(W) for W in coefs]
+            # Weights come first in the packed vector: the L2 penalty of the
+            # whole network is then one contiguous block.
+            coef_blocks = [flat_params[:n_coef]]
+            grad_blocks = [self._grad_flat[:n_coef]]
+        penalty_scratch = np.empty(n_coef, dtype=dtype)
+        self._penalty_blocks = [
+            (W, g, penalty_scratch[: W.size]) for W, g in zip(coef_blocks, grad_blocks)
+        ]
         self._norms = [np.empty(W.shape[1], dtype=dtype) for W in coefs]
 
     # ------------------------------------------------------------------ epoch
@@ -221,13 +232,20 @@ class MinibatchTrainer:
             Y_batch, out, sample_weight, [s[:n] for s in self._loss_scratch]
         )
         if self.alpha:
-            squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in self.coefs)
+            squares = sum(float(np.dot(W, W)) for W, _, _ in self._penalty_blocks)
             loss += (0.5 * self.alpha) * squares / sw_sum
 
         delta = self._deltas[last][:n]
         np.subtract(out, Y_batch, out=delta)
-        if sample_weight is not None:
-            delta *= sample_weight.reshape(-1, 1)
+        # Dividing the output error by the batch weight here, on a few
+        # columns, scales every gradient below it (backprop is linear in the
+        # error) and spares a pass over all the parameters at the end.
+        if sample_weight is None:
+            delta /= sw_sum
+        else:
+            row_weights = self._sw_scaled[:n]
+            np.divide(sample_weight, sw_sum, out=row_weights)
+            delta *= row_weights.reshape(-1, 1)
         self._layer_gradients(last, inputs[last], delta)
         derivative = DERIVATIVES[self.activation]
         for i in range(last, 0, -1):
@@ -238,9 +256,10 @@ class MinibatchTrainer:
             derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
             self._layer_gradients(i - 1, inputs[i - 1], below)
             delta = below
-        # Every gradient, weights and biases alike, is divided by the batch's
-        # total weight: one pass over the packed gradient vector.
-        self._grad_flat /= sw_sum
+        if self.alpha:
+            for W, grad, scratch in self._penalty_blocks:
+                np.multiply(W, self.alpha / sw_sum, out=scratch)
+                grad += scratch
         return loss
 
     def _forward_train(self, X_batch, masks, n):
@@ -288,7 +307,4 @@ class MinibatchTrainer:
             grad[...] = A.T @ delta
         else:
             np.dot(A.T, delta, out=grad)
-        penalty = self._penalty_scratch[layer]
-        np.multiply(self.coefs[layer], self.alpha, out=penalty)
-        grad += penalty
         np.sum(delta, axis=0, out=self.intercept_grads[layer])
