@@ -170,6 +170,8 @@ class BaseDropoutMLP(BaseEstimator):
 
     # ------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
         hidden_layer_sizes = self._hidden_layer_sizes_list()
         hidden_rates = self._hidden_dropout_rates(len(hidden_layer_sizes))
         first_pass = not hasattr(self, "coefs_") or (
@@ -190,8 +192,6 @@ class BaseDropoutMLP(BaseEstimator):
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype, random_state)
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
 
         # The trainer and optimizer work on one contiguous parameter vector;
         # coefs_ and intercepts_ become views of it, so they see every update.

@@ -36,7 +36,19 @@ class _Optimizer:
             raise ValueError("optimizer parameters must be C-contiguous arrays")
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
-        self._scratch = [np.empty_like(p) for p in params]
+        self._scratch = None
+
+    def _workspace(self, params):
+        # Scratch space is rebuilt on demand rather than stored, so that a
+        # pickled estimator does not carry a copy of its parameters' size.
+        if self._scratch is None:
+            self._scratch = [np.empty_like(p) for p in params]
+        return self._scratch
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_scratch"] = None
+        return state
 
     def iteration_ends(self, time_step):
         """Hook called after every epoch with the number of samples seen."""
@@ -105,7 +117,8 @@ class SGDOptimizer(_Optimizer):
     def update(self, params, grads):
         """Take one step; ``grads`` is overwritten."""
         momentum, lr = self.momentum, self.learning_rate
-        for arrays in zip(params, grads, self.velocities, self._scratch):
+        scratches = self._workspace(params)
+        for arrays in zip(params, grads, self.velocities, scratches):
             for param, grad, velocity, scratch in _chunks(*arrays):
                 grad *= lr
                 velocity *= momentum
@@ -148,11 +161,12 @@ class AdamOptimizer(_Optimizer):
         """Take one step; ``grads`` is overwritten."""
         self.t += 1
         beta_1, beta_2 = self.beta_1, self.beta_2
-        self.learning_rate = (
+        self.learning_rate = float(
             self.learning_rate_init * np.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         )
         step = -float(self.learning_rate)
-        for arrays in zip(params, grads, self.ms, self.vs, self._scratch):
+        scratches = self._workspace(params)
+        for arrays in zip(params, grads, self.ms, self.vs, scratches):
             for param, grad, m, v, scratch in _chunks(*arrays):
                 m *= beta_1
                 np.multiply(grad, 1 - beta_1, out=scratch)
