@@ -1,11 +1,14 @@
 """Shared estimator logic: validation, initialisation and the epoch loop."""
 
+import math
 import warnings
 from numbers import Integral, Real
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
+from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -17,18 +20,31 @@ from sklearn.utils.validation import (
 
 from ._engine import (
     AdamOptimizer,
+    Checkpoint,
     MinibatchTrainer,
     SGDOptimizer,
     forward,
     pack_parameters,
 )
 
+
+class _Split(NamedTuple):
+    """Training rows and, with early stopping, the held-out validation rows."""
+
+    X: Any
+    y: Any
+    sample_weight: Any
+    X_val: Any
+    y_val: Any
+    sw_val: Any
+
+
 # Rows per chunk of the prediction forward pass: bounds the memory of the
 # hidden activations for very tall X while keeping BLAS calls large.
 _PREDICT_CHUNK_ROWS = 8192
 
 
-class BaseDropoutMLP(BaseEstimator):
+class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     """Base class of the dropout MLP estimators; not meant to be used directly."""
 
     _parameter_constraints: dict = {
@@ -201,11 +217,8 @@ class BaseDropoutMLP(BaseEstimator):
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer([flat_params])
 
-        X_train, y_train, sw_train, X_val, y_val, sw_val = self._split_validation(
-            X, y, sample_weight, random_state
-        )
-        n_samples = X_train.shape[0]
-        batch_size = self._resolve_batch_size(n_samples)
+        split = self._split_validation(X, y, sample_weight, random_state)
+        batch_size = self._resolve_batch_size(split.X.shape[0])
 
         rates = [float(self.input_dropout), *hidden_rates]
         mask_rng = None
@@ -231,22 +244,8 @@ class BaseDropoutMLP(BaseEstimator):
             flat_params=flat_params,
         )
         self._run_epochs(
-            trainer,
-            X_train,
-            y_train,
-            sw_train,
-            X_val,
-            y_val,
-            sw_val,
-            batch_size,
-            random_state,
-            incremental,
+            trainer, flat_params, split, batch_size, random_state, incremental
         )
-        if not np.isfinite(flat_params).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
         return self
 
     def _check_same_architecture(self, layer_units):
@@ -272,7 +271,7 @@ class BaseDropoutMLP(BaseEstimator):
 
     def _split_validation(self, X, y, sample_weight, random_state):
         if not self.early_stopping:
-            return X, y, sample_weight, None, None, None
+            return _Split(X, y, sample_weight, None, None, None)
         # Multilabel targets are not stratified, as in sklearn's MLP.
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
@@ -303,44 +302,58 @@ class BaseDropoutMLP(BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves no "
                 "training samples. Decrease 'validation_fraction'."
             )
-        return X_train, y_train, sw_train, X_val, self._val_targets(y_val), sw_val
+        return _Split(
+            X_train, y_train, sw_train, X_val, self._val_targets(y_val), sw_val
+        )
 
     def _run_epochs(
-        self,
-        trainer,
-        X,
-        y,
-        sample_weight,
-        X_val,
-        y_val,
-        sw_val,
-        batch_size,
-        random_state,
-        incremental,
+        self, trainer, flat_params, split, batch_size, random_state, incremental
     ):
+        X, y, sample_weight = split.X, split.y, split.sample_weight
         n_samples = X.shape[0]
         order = np.arange(n_samples) if self.shuffle else None
+        # Callbacks see the training data with its original labels, made
+        # only if a callback asks for them.
+        hook_data = {
+            "X": X,
+            "y": lambda: self._val_targets(y),
+            "metadata": None
+            if sample_weight is None
+            else {"sample_weight": sample_weight},
+        }
+        fit_ctx = self._init_callback_context(
+            task_name="partial_fit" if incremental else "fit",
+            max_subtasks=1 if incremental else self.max_iter,
+        )
+        fit_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
         if self.early_stopping:
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
+        # The state at the end of the last completed epoch: what a diverged or
+        # interrupted fit falls back to.
+        checkpoint = Checkpoint([flat_params], self._optimizer)
+        self.n_iter_ = 0
         try:
-            self.n_iter_ = 0
             for _ in range(self.max_iter):
+                epoch_ctx = fit_ctx.subcontext(task_name="epoch")
+                epoch_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
                 if order is not None:
                     random_state.shuffle(order)
-                self.loss_ = trainer.run_epoch(X, y, sample_weight, batch_size, order)
-                self.n_iter_ += 1
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-                self._update_no_improvement_count(X_val, y_val, sw_val)
-                self._optimizer.iteration_ends(self.t_)
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self._stop_on_plateau():
-                        break
-                    self._no_improvement_count = 0
-                if incremental:
+                loss = trainer.run_epoch(X, y, sample_weight, batch_size, order)
+                if not (math.isfinite(loss) and np.isfinite(flat_params).all()):
+                    checkpoint.restore()
+                    epoch_ctx.call_on_fit_task_end(estimator=self)
+                    self._restore_best_weights()
+                    raise ValueError(self._divergence_message(loss))
+                checkpoint.save()
+                self._record_epoch(loss, n_samples)
+                plateau_stop = self._after_epoch(split)
+                callback_stop = epoch_ctx.call_on_fit_task_end(
+                    estimator=self,
+                    **hook_data,
+                    reconstruction_attributes=self._reconstruction_attributes,
+                )
+                if plateau_stop or callback_stop or incremental:
                     break
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(
@@ -350,12 +363,65 @@ class BaseDropoutMLP(BaseEstimator):
                         stacklevel=3,
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
+            checkpoint.restore()
+            warnings.warn(
+                f"Training interrupted by user after {self.n_iter_} completed "
+                "epoch(s); the weights of the last completed epoch were kept. "
+                "Continue with partial_fit, or fit with warm_start=True.",
+                UserWarning,
+                stacklevel=3,
+            )
+        self._restore_best_weights()
+        fit_ctx.call_on_fit_task_end(
+            estimator=self, **hook_data, reconstruction_attributes={}
+        )
+
+    def _reconstruction_attributes(self):
+        # Training goes on in place after the hook, so a callback that keeps
+        # the fitted estimator it is given must get copies.
+        return {
+            "coefs_": [c.copy() for c in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+        }
+
+    def _record_epoch(self, loss, n_samples):
+        self.loss_ = loss
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+
+    def _after_epoch(self, split):
+        """Progress bookkeeping after an epoch; True if training should stop."""
+        self._update_no_improvement_count(split.X_val, split.y_val, split.sw_val)
+        self._optimizer.iteration_ends(self.t_)
+        if self._no_improvement_count > self.n_iter_no_change:
+            if self._stop_on_plateau():
+                return True
+            self._no_improvement_count = 0
+        return False
+
+    def _restore_best_weights(self):
         if self.early_stopping:
             for target, best in zip(
                 self.coefs_ + self.intercepts_, self._best_coefs + self._best_intercepts
             ):
                 np.copyto(target, best)
+
+    def _divergence_message(self, loss):
+        epoch = self.n_iter_ + 1
+        kept = (
+            f"the weights from the end of epoch {self.n_iter_}"
+            if self.n_iter_
+            else "the initial weights"
+        )
+        return (
+            f"Training diverged in epoch {epoch}: the training loss became {loss} "
+            f"(non-finite), so training stopped and {kept} were restored. Lower "
+            f"learning_rate_init (now {self.learning_rate_init}), standardise the "
+            "inputs, or bound the weights with max_norm (for example 3.0)."
+        )
 
     def _stop_on_plateau(self):
         what = (

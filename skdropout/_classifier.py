@@ -315,6 +315,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in y; got only class {self.classes_[0]!r}. (partial_fit "
+                    "accepts a batch of one class when classes= lists them all.)"
+                )
         else:
             classes = unique_labels(y)
             if self.warm_start:
@@ -330,7 +336,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":
                 raise ValueError(

@@ -284,7 +284,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             raise ValueError("loss='poisson' requires non-negative y.")
         y = y.astype(X.dtype, copy=False)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         return X, y, sample_weight
 
     # ------------------------------------------------------------ public API

@@ -7,6 +7,7 @@ The estimators in :mod:`skdropout` validate user input and drive it.
 """
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._checkpoint import Checkpoint
 from ._dropout import DropoutMasks
 from ._forward import forward
 from ._losses import LOSSES
@@ -20,6 +21,7 @@ __all__ = [
     "DERIVATIVES",
     "LOSSES",
     "AdamOptimizer",
+    "Checkpoint",
     "DropoutMasks",
     "MinibatchTrainer",
     "SGDOptimizer",

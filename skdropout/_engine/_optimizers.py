@@ -50,6 +50,23 @@ class _Optimizer:
         state["_scratch"] = None
         return state
 
+    # Names of the scalar attributes that, with ``state_arrays``, make up the
+    # optimizer's state (what a checkpoint must save to resume exactly).
+    _state_scalars = ("learning_rate",)
+
+    def state_arrays(self):
+        """The arrays holding the optimizer's state, updated in place."""
+        return []
+
+    def state_scalars(self):
+        """The scalar part of the optimizer's state, as a dict."""
+        return {name: getattr(self, name) for name in self._state_scalars}
+
+    def set_state_scalars(self, scalars):
+        """Restore what :meth:`state_scalars` returned."""
+        for name, value in scalars.items():
+            setattr(self, name, value)
+
     def iteration_ends(self, time_step):
         """Hook called after every epoch with the number of samples seen."""
 
@@ -101,6 +118,9 @@ class SGDOptimizer(_Optimizer):
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocities = [np.zeros_like(p) for p in params]
+
+    def state_arrays(self):
+        return self.velocities
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -156,6 +176,11 @@ class AdamOptimizer(_Optimizer):
         self.t = 0
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
+
+    _state_scalars = ("learning_rate", "t")
+
+    def state_arrays(self):
+        return self.ms + self.vs
 
     def update(self, params, grads):
         """Take one step; ``grads`` is overwritten."""

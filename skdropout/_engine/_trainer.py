@@ -1,5 +1,7 @@
 """Minibatch backpropagation with dropout and the max-norm constraint."""
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -143,17 +145,24 @@ class MinibatchTrainer:
         -------
         loss : float
             Mean over samples of the per-batch losses (penalty included),
-            each batch weighted by its number of rows.
+            each batch weighted by its number of rows; NaN or inf if a batch
+            loss was not finite, in which case the epoch stops at that batch
+            and the parameters may hold non-finite values.
         """
         n_samples = X.shape[0]
         accumulated = 0.0
-        for start in range(0, n_samples, batch_size):
-            stop = min(start + batch_size, n_samples)
-            X_batch, Y_batch, sw_batch = self._gather(
-                X, Y, sample_weight, order, start, stop
-            )
-            batch_loss = self.step(X_batch, Y_batch, sw_batch)
-            accumulated += batch_loss * (stop - start)
+        # Overflow is detected below, through the loss; numpy's warnings
+        # about it would only repeat that news once per operation.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for start in range(0, n_samples, batch_size):
+                stop = min(start + batch_size, n_samples)
+                X_batch, Y_batch, sw_batch = self._gather(
+                    X, Y, sample_weight, order, start, stop
+                )
+                batch_loss = self.step(X_batch, Y_batch, sw_batch)
+                if not math.isfinite(batch_loss):
+                    return batch_loss
+                accumulated += batch_loss * (stop - start)
         return accumulated / n_samples
 
     def _gather(self, X, Y, sample_weight, order, start, stop):
@@ -189,7 +198,13 @@ class MinibatchTrainer:
         return [first] + masks
 
     def step(self, X_batch, Y_batch, sample_weight=None):
-        """Sample masks, backpropagate, update, and project; returns the loss."""
+        """Sample masks, backpropagate, update, and project; returns the loss.
+
+        A batch whose sample weights are all zero carries no information: it
+        is skipped (no update) and its loss counts as 0.
+        """
+        if sample_weight is not None and not sample_weight.any():
+            return 0.0
         masks = self.sample_masks(X_batch) if self.masks.any_active else None
         loss = self.loss_and_gradients(X_batch, Y_batch, sample_weight, masks)
         self.optimizer.update(self._update_params, self._update_grads)

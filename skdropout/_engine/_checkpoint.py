@@ -1,0 +1,37 @@
+"""Saving and restoring a training state in place, for divergence and Ctrl-C."""
+
+import numpy as np
+
+
+class Checkpoint:
+    """A copy of parameters and optimizer state that can be put back.
+
+    The copies are allocated once; :meth:`save` and :meth:`restore` copy in
+    place, so taking a checkpoint after every epoch costs one pass over the
+    parameters and moments, and allocates nothing.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Parameter arrays (for instance the packed parameter vector).
+    optimizer : SGDOptimizer or AdamOptimizer
+        Whose moment arrays and scalars are saved along with ``params``.
+    """
+
+    def __init__(self, params, optimizer):
+        self._live = list(params) + list(optimizer.state_arrays())
+        self._saved = [array.copy() for array in self._live]
+        self._optimizer = optimizer
+        self._scalars = optimizer.state_scalars()
+
+    def save(self):
+        """Overwrite the checkpoint with the current state."""
+        for saved, live in zip(self._saved, self._live):
+            np.copyto(saved, live)
+        self._scalars = self._optimizer.state_scalars()
+
+    def restore(self):
+        """Put the saved state back into the live arrays and optimizer."""
+        for saved, live in zip(self._saved, self._live):
+            np.copyto(live, saved)
+        self._optimizer.set_state_scalars(self._scalars)
