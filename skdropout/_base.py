@@ -14,16 +14,20 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
 from ._engine import (
+    LOSSES,
     AdamOptimizer,
     Checkpoint,
+    DropoutMasks,
     MinibatchTrainer,
     SGDOptimizer,
     forward,
+    forward_stochastic,
     pack_parameters,
 )
 
@@ -35,8 +39,9 @@ class _Split(NamedTuple):
     y: Any
     sample_weight: Any
     X_val: Any
-    y_val: Any
+    y_val: Any  # labels (classifier) or targets, as the score function wants
     sw_val: Any
+    Y_val: Any  # encoded like the network's output, for the validation loss
 
 
 # Rows per chunk of the prediction forward pass: bounds the memory of the
@@ -82,6 +87,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         "dropout_rate": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "max_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "dropout_type": [StrOptions({"bernoulli", "gaussian"})],
     }
 
     # ------------------------------------------------------------ validation
@@ -153,11 +159,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         self._no_improvement_count = 0
         if self.early_stopping:
             self.validation_scores_ = []
+            self.validation_loss_curve_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
         else:
             self.best_loss_ = np.inf
             self.validation_scores_ = None
+            self.validation_loss_curve_ = None
             self.best_validation_score_ = None
 
     def _init_coef(self, fan_in, fan_out, dtype, random_state):
@@ -185,7 +193,16 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------------------- fit
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        incremental=False,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         hidden_layer_sizes = self._hidden_layer_sizes_list()
@@ -217,7 +234,16 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer([flat_params])
 
-        split = self._split_validation(X, y, sample_weight, random_state)
+        if X_val is not None or y_val is not None:
+            split = self._given_validation_set(
+                X, y, sample_weight, X_val, y_val, sample_weight_val
+            )
+        else:
+            split = self._split_validation(X, y, sample_weight, random_state)
+        if split.X_val is not None and self.validation_scores_ is None:
+            # A validation set without early stopping: record its curves only.
+            self.validation_scores_ = []
+            self.validation_loss_curve_ = []
         batch_size = self._resolve_batch_size(split.X.shape[0])
 
         rates = [float(self.input_dropout), *hidden_rates]
@@ -242,6 +268,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             max_norm=self.max_norm,
             rng=mask_rng,
             flat_params=flat_params,
+            dropout_type=self.dropout_type,
         )
         self._run_epochs(
             trainer, flat_params, split, batch_size, random_state, incremental
@@ -269,9 +296,30 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
+    def _given_validation_set(self, X, y, sample_weight, X_val, y_val, sw_val):
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together.")
+        X_val = validate_data(
+            self,
+            X_val,
+            accept_sparse=["csr", "csc"],
+            dtype=X.dtype,
+            reset=False,
+        )
+        Y_val, labels = self._encode_validation_targets(y_val, X.dtype)
+        if Y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
+            )
+        if sw_val is not None:
+            sw_val = _check_sample_weight(
+                sw_val, X_val, dtype=X.dtype, ensure_non_negative=True
+            )
+        return _Split(X, y, sample_weight, X_val, labels, sw_val, Y_val)
+
     def _split_validation(self, X, y, sample_weight, random_state):
         if not self.early_stopping:
-            return _Split(X, y, sample_weight, None, None, None)
+            return _Split(X, y, sample_weight, None, None, None, None)
         # Multilabel targets are not stratified, as in sklearn's MLP.
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
@@ -303,7 +351,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 "training samples. Decrease 'validation_fraction'."
             )
         return _Split(
-            X_train, y_train, sw_train, X_val, self._val_targets(y_val), sw_val
+            X_train, y_train, sw_train, X_val, self._val_targets(y_val), sw_val, y_val
         )
 
     def _run_epochs(
@@ -394,7 +442,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
 
     def _after_epoch(self, split):
         """Progress bookkeeping after an epoch; True if training should stop."""
-        self._update_no_improvement_count(split.X_val, split.y_val, split.sw_val)
+        if split.X_val is not None:
+            score, loss = self._validation_metrics(split)
+            self.validation_scores_.append(score)
+            self.validation_loss_curve_.append(loss)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+        self._update_no_improvement_count()
         self._optimizer.iteration_ends(self.t_)
         if self._no_improvement_count > self.n_iter_no_change:
             if self._stop_on_plateau():
@@ -444,12 +498,22 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 print(f"{msg} Setting learning rate to {new_rate:f}")
         return stop
 
-    def _update_no_improvement_count(self, X_val, y_val, sw_val):
+    def _validation_metrics(self, split):
+        """Score and loss of the dropout-free network on the validation set."""
+        out = self._forward(split.X_val, check_input=False)
+        if not np.isfinite(out).all():
+            return np.nan, np.nan
+        y_pred = self._output_to_prediction(out)
+        score = float(
+            self._score_function(split.y_val, y_pred, sample_weight=split.sw_val)
+        )
+        scratch = (np.empty_like(out), np.empty_like(out))
+        loss = LOSSES[self._loss_name()](split.Y_val, out, split.sw_val, scratch)
+        return score, loss
+
+    def _update_no_improvement_count(self):
         if self.early_stopping:
-            score = self._score(X_val, y_val, sw_val)
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
+            score = self.validation_scores_[-1]
             if score < self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
@@ -490,11 +554,46 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             batch_rows=_PREDICT_CHUNK_ROWS,
         )
 
-    def _score_with_function(self, X, y, sample_weight, score_function):
-        y_pred = self._predict(X, check_input=False)
-        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
-            return np.nan
-        return float(score_function(y, y_pred, sample_weight=sample_weight))
+    def _predict(self, X, check_input=True):
+        return self._output_to_prediction(self._forward(X, check_input=check_input))
+
+    # ----------------------------------------------------- Monte Carlo dropout
+    def _sample_outputs(self, X, n_samples, random_state):
+        """Network outputs of ``n_samples`` passes with dropout left on."""
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=self.coefs_[0].dtype,
+            reset=False,
+        )
+        rates = [
+            float(self.input_dropout),
+            *self._hidden_dropout_rates(len(self.coefs_) - 1),
+        ]
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        batch_rows = max(_PREDICT_CHUNK_ROWS, int(n_samples))
+        masks = DropoutMasks(
+            rates,
+            [W.shape[0] for W in self.coefs_],
+            batch_rows,
+            self.coefs_[0].dtype,
+            np.random.default_rng(seed),
+            kind=self.dropout_type,
+        )
+        return forward_stochastic(
+            X,
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            self.out_activation_,
+            masks,
+            int(n_samples),
+            batch_rows,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,6 +1,7 @@
 """Dropout multilayer perceptron for classification."""
 
 import numpy as np
+from scipy.special import xlogy
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -13,6 +14,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -71,6 +73,13 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         keeps the weights bounded even with large learning rates, which is
         what lets dropout nets train fast. With the default step size it did
         not change accuracy on the bundled datasets.
+
+    dropout_type : {'bernoulli', 'gaussian'}, default='bernoulli'
+        Distribution of the dropout noise. 'bernoulli' drops units (inverted
+        dropout). 'gaussian' multiplies every unit by ``1 + sqrt(rate / (1 -
+        rate)) * N(0, 1)`` noise instead, which has the same mean and variance
+        (Srivastava et al., 2014, section 10); ``dropout_rate`` and
+        ``input_dropout`` then set the noise level.
 
     solver : {'sgd', 'adam'}, default='adam'
         Optimizer of the weights: stochastic gradient descent with momentum,
@@ -165,7 +174,13 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         ``loss_`` after every epoch.
 
     validation_scores_ : list of float or None
-        Accuracy on the held-out set after every epoch (early stopping only).
+        Accuracy on the validation set (``X_val`` or the early-stopping split)
+        after every epoch, computed without dropout; None without one.
+
+    validation_loss_curve_ : list of float or None
+        Loss on the validation set after every epoch, computed without
+        dropout and without the L2 penalty; with ``loss_curve_`` (measured
+        with dropout on) it shows the gap between training and validation.
 
     best_validation_score_ : float or None
         Best entry of ``validation_scores_`` (early stopping only).
@@ -238,6 +253,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         dropout_rate=0.5,
         input_dropout=0.0,
         max_norm=3.0,
+        dropout_type="bernoulli",
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -265,6 +281,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self.dropout_rate = dropout_rate
         self.input_dropout = input_dropout
         self.max_norm = max_norm
+        self.dropout_type = dropout_type
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -296,8 +313,28 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
 
+    _score_function = staticmethod(accuracy_score)
+
     def _val_targets(self, y_val):
         return self._label_binarizer.inverse_transform(y_val)
+
+    def _output_to_prediction(self, out):
+        if self.n_outputs_ == 1:
+            out = out.ravel()
+        return self._label_binarizer.inverse_transform(out)
+
+    def _encode_validation_targets(self, y_val, dtype):
+        y_val = check_array(y_val, ensure_2d=False, dtype=None)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y_val has classes {unknown} that are not in the training "
+                f"classes {self.classes_}."
+            )
+        Y_val = self._label_binarizer.transform(y_val).astype(dtype)
+        return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
         X, y = validate_data(
@@ -355,7 +392,16 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the network to data matrix X and labels y.
 
         Parameters
@@ -367,12 +413,34 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss.
 
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
+                default=None
+            A validation set, scored without dropout after every epoch. It
+            replaces the internal split of ``early_stopping`` (no training data
+            is held out), and whether or not early stopping is on, its score and
+            loss are recorded in ``validation_scores_`` and
+            ``validation_loss_curve_``. In a :class:`~sklearn.pipeline.Pipeline`,
+            route it with metadata routing (``set_fit_request``).
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
+                default=None
+            Targets of ``X_val``; required with it.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
         Returns
         -------
         self : DropoutMLPClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            incremental=False,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -418,15 +486,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         """
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward(X, check_input=check_input)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
-
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, accuracy_score)
-
     def predict_proba(self, X):
         """Class probabilities from the deterministic network.
 
@@ -462,6 +521,115 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
+
+    def sample_predict(self, X, n_samples=100, random_state=None):
+        """Class probabilities from stochastic passes with dropout left on.
+
+        Monte Carlo dropout (Gal and Ghahramani, 2016): every pass draws new
+        dropout noise, so the spread of the passes shows how much the
+        prediction depends on which units happen to be kept.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+            Input data.
+        n_samples : int, default=100
+            Number of stochastic passes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the dropout noise; an int makes the result repeatable.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_rows, n_classes)
+            Class probabilities of each pass, columns ordered as ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdropout import DropoutMLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DropoutMLPClassifier(hidden_layer_sizes=(32,), dropout_rate=0.2,
+        ...                            learning_rate_init=0.01, max_iter=300,
+        ...                            random_state=0).fit(X, y)
+        >>> clf.sample_predict(X[:2], n_samples=50, random_state=0).shape
+        (50, 2, 3)
+        """
+        out = self._sample_outputs(X, n_samples, random_state)
+        if self.n_outputs_ == 1:
+            out = np.concatenate([1 - out, out], axis=2)
+        return out
+
+    def predict_proba_mc(self, X, n_samples=100, random_state=None):
+        """Monte Carlo dropout estimate of the class probabilities.
+
+        The mean of :meth:`sample_predict` over its passes. Unlike
+        :meth:`predict_proba`, which uses the deterministic network, it
+        averages the predictions of many thinned networks.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+            Input data.
+        n_samples : int, default=100
+            Number of stochastic passes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the dropout noise.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_rows, n_classes)
+            Mean class probabilities, columns ordered as ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdropout import DropoutMLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DropoutMLPClassifier(hidden_layer_sizes=(32,), dropout_rate=0.2,
+        ...                            learning_rate_init=0.01, max_iter=300,
+        ...                            random_state=0).fit(X, y)
+        >>> proba = clf.predict_proba_mc(X[:2], random_state=0)
+        >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-6)
+        ((2, 3), True)
+        """
+        return self.sample_predict(X, n_samples, random_state).mean(axis=0)
+
+    def predictive_entropy(self, X, n_samples=100, random_state=None):
+        """Per-sample uncertainty: entropy of the Monte Carlo class probabilities.
+
+        0 means every pass agrees with certainty; the maximum, ``log(n_classes)``,
+        means the averaged prediction is uniform. For multilabel targets the
+        binary entropies of the labels are summed.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+            Input data.
+        n_samples : int, default=100
+            Number of stochastic passes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the dropout noise.
+
+        Returns
+        -------
+        entropy : ndarray of shape (n_rows,)
+            Predictive entropy in nats.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdropout import DropoutMLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DropoutMLPClassifier(hidden_layer_sizes=(32,), dropout_rate=0.2,
+        ...                            learning_rate_init=0.01, max_iter=300,
+        ...                            random_state=0).fit(X, y)
+        >>> clf.predictive_entropy(X[:3], random_state=0).shape
+        (3,)
+        """
+        proba = self.predict_proba_mc(X, n_samples, random_state)
+        if self.out_activation_ == "logistic" and self.n_outputs_ > 1:
+            return -(xlogy(proba, proba) + xlogy(1 - proba, 1 - proba)).sum(axis=1)
+        return -xlogy(proba, proba).sum(axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,7 +4,12 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    column_or_1d,
+    validate_data,
+)
 
 from ._base import BaseDropoutMLP
 
@@ -57,6 +62,13 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         (``benchmarks/choose_defaults.py``). Standardise the target (for
         example with :class:`~sklearn.compose.TransformedTargetRegressor`)
         before switching it on.
+
+    dropout_type : {'bernoulli', 'gaussian'}, default='bernoulli'
+        Distribution of the dropout noise. 'bernoulli' drops units (inverted
+        dropout). 'gaussian' multiplies every unit by ``1 + sqrt(rate / (1 -
+        rate)) * N(0, 1)`` noise instead, which has the same mean and variance
+        (Srivastava et al., 2014, section 10); ``dropout_rate`` and
+        ``input_dropout`` then set the noise level.
 
     solver : {'sgd', 'adam'}, default='adam'
         Optimizer of the weights.
@@ -137,7 +149,13 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         ``loss_`` after every epoch.
 
     validation_scores_ : list of float or None
-        R^2 on the held-out set after every epoch (early stopping only).
+        R^2 on the validation set (``X_val`` or the early-stopping split)
+        after every epoch, computed without dropout; None without one.
+
+    validation_loss_curve_ : list of float or None
+        Loss on the validation set after every epoch, computed without
+        dropout and without the L2 penalty; with ``loss_curve_`` (measured
+        with dropout on) it shows the gap between training and validation.
 
     best_validation_score_ : float or None
         Best entry of ``validation_scores_`` (early stopping only).
@@ -209,6 +227,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         dropout_rate=0.5,
         input_dropout=0.0,
         max_norm=None,
+        dropout_type="bernoulli",
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -236,6 +255,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         self.dropout_rate = dropout_rate
         self.input_dropout = input_dropout
         self.max_norm = max_norm
+        self.dropout_type = dropout_type
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -264,8 +284,24 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
 
+    _score_function = staticmethod(r2_score)
+
     def _val_targets(self, y_val):
         return y_val
+
+    def _output_to_prediction(self, out):
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def _encode_validation_targets(self, y_val, dtype):
+        y_val = check_array(y_val, ensure_2d=False, dtype=dtype)
+        if self.loss == "poisson" and np.any(y_val < 0):
+            raise ValueError("loss='poisson' requires non-negative y_val.")
+        Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
+        if Y_val.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs, the network {self.n_outputs_}."
+            )
+        return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
         X, y = validate_data(
@@ -291,7 +327,16 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the network to data matrix X and targets y.
 
         Parameters
@@ -303,12 +348,34 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss.
 
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
+                default=None
+            A validation set, scored without dropout after every epoch. It
+            replaces the internal split of ``early_stopping`` (no training data
+            is held out), and whether or not early stopping is on, its score and
+            loss are recorded in ``validation_scores_`` and
+            ``validation_loss_curve_``. In a :class:`~sklearn.pipeline.Pipeline`,
+            route it with metadata routing (``set_fit_request``).
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
+                default=None
+            Targets of ``X_val``; required with it.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
         Returns
         -------
         self : DropoutMLPRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            incremental=False,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -330,26 +397,76 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X):
-        """Predict with the deterministic (dropout-free) network.
+    def predict(self, X, return_std=False, n_samples=100, random_state=None):
+        """Predict with the deterministic network, or with Monte Carlo dropout.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
             Input data.
+        return_std : bool, default=False
+            If False, a plain forward pass with dropout off. If True, Monte
+            Carlo dropout (Gal and Ghahramani, 2016): ``n_samples`` passes
+            with dropout on, returning their mean and standard deviation.
+        n_samples : int, default=100
+            Number of stochastic passes; used only with ``return_std=True``.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the dropout noise; used only with ``return_std=True``.
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
+        y_mean : ndarray of shape (n_rows,) or (n_rows, n_outputs)
+            Predictions (the Monte Carlo mean with ``return_std=True``).
+        y_std : ndarray of shape (n_rows,) or (n_rows, n_outputs)
+            Standard deviation of the passes; only with ``return_std=True``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdropout import DropoutMLPRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.uniform(-3, 3, (200, 1))
+        >>> y = np.sin(X).ravel() + 0.1 * rng.randn(200)
+        >>> reg = DropoutMLPRegressor(hidden_layer_sizes=(64,), dropout_rate=0.1,
+        ...                           learning_rate_init=0.01, max_iter=300,
+        ...                           random_state=0).fit(X, y)
+        >>> mean, std = reg.predict(X[:5], return_std=True, random_state=0)
+        >>> mean.shape, std.shape, bool((std > 0).all())
+        ((5,), (5,), True)
         """
-        return self._predict(X)
+        if not return_std:
+            return self._predict(X)
+        samples = self.sample_predict(X, n_samples, random_state)
+        return samples.mean(axis=0), samples.std(axis=0)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward(X, check_input=check_input)
-        if y_pred.shape[1] == 1:
-            return y_pred.ravel()
-        return y_pred
+    def sample_predict(self, X, n_samples=100, random_state=None):
+        """Outputs of stochastic passes with dropout left on (Monte Carlo dropout).
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, r2_score)
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+            Input data.
+        n_samples : int, default=100
+            Number of stochastic passes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the dropout noise; an int makes the result repeatable.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_rows) or \
+                (n_samples, n_rows, n_outputs)
+            The prediction of each pass, for users who want their own
+            statistics (quantiles, for instance).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdropout import DropoutMLPRegressor
+        >>> X = np.linspace(0, 1, 50).reshape(-1, 1)
+        >>> reg = DropoutMLPRegressor(hidden_layer_sizes=(16,), max_iter=50,
+        ...                           random_state=0).fit(X, X.ravel())
+        >>> reg.sample_predict(X[:4], n_samples=20, random_state=0).shape
+        (20, 4)
+        """
+        out = self._sample_outputs(X, n_samples, random_state)
+        return out[:, :, 0] if out.shape[2] == 1 else out

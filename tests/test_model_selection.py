@@ -27,12 +27,17 @@ SMALL_NET = {
     "learning_rate_init": 0.01,
     "random_state": 0,
 }
-DROPOUT_PARAMS = {"dropout_rate", "input_dropout", "max_norm"}
+DROPOUT_PARAMS = {"dropout_rate", "input_dropout", "max_norm", "dropout_type"}
 
 
 def new_params(Estimator):
     """Non-default values for every parameter sklearn's MLP does not have."""
-    params = {"dropout_rate": [0.1, 0.4], "input_dropout": 0.15, "max_norm": 2.5}
+    params = {
+        "dropout_rate": [0.1, 0.4],
+        "input_dropout": 0.15,
+        "max_norm": 2.5,
+        "dropout_type": "gaussian",
+    }
     if issubclass(Estimator, ClassifierMixin):
         params["class_weight"] = {0: 1.0, 1: 2.0, 2: 0.5}
     return params

@@ -39,6 +39,8 @@ CONFIGURATIONS = [
         "hidden_layer_sizes": (20, 10),
         "dropout_rate": [0.2, 0.5],
     },
+    # Multiplicative Gaussian noise instead of Bernoulli masks.
+    {"dropout_type": "gaussian", "dropout_rate": 0.3, "input_dropout": 0.1},
 ]
 
 

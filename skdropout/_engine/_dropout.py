@@ -1,9 +1,12 @@
-"""Inverted-dropout masks, sampled outside the forward pass.
+"""Multiplicative dropout noise (masks), sampled outside the forward pass.
 
-A mask entry is ``0`` for a dropped unit and ``1 / (1 - rate)`` for a kept
-one, so multiplying activations by the mask both drops units and rescales the
-survivors. The expected activation is unchanged, which is why prediction can
-be a plain forward pass without any weight scaling.
+Bernoulli masks are inverted dropout: an entry is ``0`` for a dropped unit and
+``1 / (1 - rate)`` for a kept one, so multiplying activations by the mask both
+drops units and rescales the survivors. Gaussian masks (Srivastava et al.,
+2014, section 10) are ``1 + sqrt(rate / (1 - rate)) * N(0, 1)``: the same
+mean (1) and variance (rate / (1 - rate)) as the Bernoulli ones. Either way
+the expected activation is unchanged, which is why prediction can be a plain
+forward pass without any weight scaling.
 """
 
 import numpy as np
@@ -62,9 +65,14 @@ class DropoutMasks:
         dtype of the masks, the dtype of the computation.
     rng : numpy.random.Generator or None
         Source of randomness; may be None only if every rate is 0.
+    kind : {'bernoulli', 'gaussian'}, default='bernoulli'
+        Distribution of the multiplicative noise.
     """
 
-    def __init__(self, rates, widths, max_rows, dtype, rng):
+    def __init__(self, rates, widths, max_rows, dtype, rng, kind="bernoulli"):
+        if kind not in ("bernoulli", "gaussian"):
+            raise ValueError(f"kind must be 'bernoulli' or 'gaussian', got {kind!r}")
+        self.kind = kind
         self.rates = [float(r) for r in rates]
         self.dtype = np.dtype(dtype)
         self.rng = rng
@@ -78,6 +86,7 @@ class DropoutMasks:
         self._scales = [
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
         ]
+        self._sigmas = [self.dtype.type(np.sqrt(r / (1.0 - r))) for r in self.rates]
 
     @property
     def any_active(self):
@@ -113,6 +122,11 @@ class DropoutMasks:
         return mask
 
     def _fill(self, mask, layer):
+        if self.kind == "gaussian":
+            self.rng.standard_normal(out=mask, dtype=self.dtype)
+            mask *= self._sigmas[layer]
+            mask += 1
+            return
         variate_dtype, threshold = self._thresholds[layer]
         if variate_dtype is None:
             self.rng.random(out=mask, dtype=self.dtype)

@@ -1,6 +1,7 @@
 """Deterministic forward pass used for prediction and validation scoring."""
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS
 
@@ -54,3 +55,66 @@ def _forward_rows(X, coefs, intercepts, activation, out_activation):
             hidden(A)
     ACTIVATIONS[out_activation](A)
     return A
+
+
+def forward_stochastic(
+    X, coefs, intercepts, activation, out_activation, masks, n_samples, batch_rows
+):
+    """Outputs of ``n_samples`` forward passes with dropout left on.
+
+    This is Monte Carlo dropout (Gal and Ghahramani, 2016). The passes for a
+    chunk of rows run as one stacked batch, so there is no Python loop over
+    rows or samples, and memory stays bounded by ``batch_rows``.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n_rows, n_features)
+    coefs, intercepts : list of ndarray
+    activation, out_activation : str
+    masks : DropoutMasks
+        Built for ``batch_rows`` rows; draws the noise of every pass.
+    n_samples : int
+        Number of stochastic passes.
+    batch_rows : int
+        Most rows (passes times input rows) in one stacked batch.
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, n_rows, n_outputs)
+    """
+    n_rows = X.shape[0]
+    n_outputs = coefs[-1].shape[1]
+    out = np.empty((n_samples, n_rows, n_outputs), dtype=coefs[-1].dtype)
+    chunk = max(1, batch_rows // n_samples)
+    hidden = ACTIVATIONS[activation]
+    last = len(coefs) - 1
+    for start in range(0, n_rows, chunk):
+        stop = min(start + chunk, n_rows)
+        rows = X[start:stop]
+        stacked = (
+            sp.vstack([rows] * n_samples, format="csr")
+            if sp.issparse(rows)
+            else np.tile(rows, (n_samples, 1))
+        )
+        n_stacked = stacked.shape[0]
+        if sp.issparse(stacked):
+            noise = masks.sample_flat(0, stacked.nnz)
+            if noise is not None:
+                stacked.data *= noise
+        else:
+            noise = masks.sample(0, n_stacked)
+            if noise is not None:
+                stacked *= noise
+        A = stacked
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            A = A @ W
+            A += b
+            if i == last:
+                break
+            hidden(A)
+            noise = masks.sample(i + 1, n_stacked)
+            if noise is not None:
+                A *= noise
+        ACTIVATIONS[out_activation](A)
+        out[:, start:stop] = A.reshape(n_samples, stop - start, n_outputs)
+    return out

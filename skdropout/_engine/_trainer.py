@@ -43,6 +43,8 @@ class MinibatchTrainer:
         each update. None disables it.
     rng : numpy.random.Generator, default=None
         Source of the dropout masks; needed only if a rate is above 0.
+    dropout_type : {'bernoulli', 'gaussian'}, default='bernoulli'
+        Distribution of the multiplicative noise (see :class:`DropoutMasks`).
     flat_params : ndarray, default=None
         The vector made by :func:`pack_parameters` that ``coefs`` and
         ``intercepts`` (in that order) are views of. When given, the
@@ -65,6 +67,7 @@ class MinibatchTrainer:
         max_norm=None,
         rng=None,
         flat_params=None,
+        dropout_type="bernoulli",
     ):
         self.coefs = coefs
         self.intercepts = intercepts
@@ -86,7 +89,9 @@ class MinibatchTrainer:
                 f"dropout_rates needs {n_layers} rates (input and each hidden "
                 f"layer), got {len(dropout_rates)}"
             )
-        self.masks = DropoutMasks(dropout_rates, units[:-1], batch_size, dtype, rng)
+        self.masks = DropoutMasks(
+            dropout_rates, units[:-1], batch_size, dtype, rng, kind=dropout_type
+        )
 
         rows = batch_size
         self._act = [np.empty((rows, u), dtype=dtype) for u in units[1:]]

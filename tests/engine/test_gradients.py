@@ -382,3 +382,34 @@ def test_float32_gradients_agree_with_float64_gradients(
     for got, want in zip(trainer32.grads, trainer64.grads):
         assert got.dtype == np.float32
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_gradients_match_finite_differences_with_fixed_gaussian_noise(
+    activation, sparse
+):
+    # Gaussian dropout multiplies by 1 + sigma * N(0, 1): masks of any sign
+    # and size, drawn here by the engine's own sampler and then held fixed.
+    from skdropout._engine import DropoutMasks
+
+    X, Y, sample_weight, coefs, intercepts, _ = _problem(
+        activation, "log_loss", 3, (6, 4), sparse=sparse
+    )
+    sampler = DropoutMasks(
+        [0.2, 0.5, 0.5],
+        [N_FEATURES, 6, 4],
+        N_ROWS,
+        np.float64,
+        np.random.default_rng(0),
+        kind="gaussian",
+    )
+    first = sampler.sample_flat(0, X.nnz) if sparse else sampler.sample(0, N_ROWS)
+    masks = [
+        first.copy(),
+        sampler.sample(1, N_ROWS).copy(),
+        sampler.sample(2, N_ROWS).copy(),
+    ]
+    trainer = _trainer(coefs, intercepts, activation, "log_loss", "softmax", ALPHA)
+
+    _assert_gradients_match_finite_differences(trainer, X, Y, sample_weight, masks)

@@ -1,0 +1,106 @@
+"""A user-supplied validation set (fit's X_val, y_val) and the validation curves."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_regression
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16, y, test_size=0.3, random_state=0)
+
+
+def _clf(**params):
+    return DropoutMLPClassifier(
+        hidden_layer_sizes=(32,), max_iter=8, random_state=0, **params
+    )
+
+
+def test_curves_are_recorded_per_epoch_with_a_given_validation_set(digits_split):
+    X, X_val, y, y_val = digits_split
+    clf = _clf().fit(X, y, X_val=X_val, y_val=y_val)
+    assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
+    assert len(clf.validation_loss_curve_) == clf.n_iter_
+    assert all(np.isfinite(clf.validation_loss_curve_))
+
+
+def test_validation_score_is_the_dropout_free_accuracy_on_x_val(digits_split):
+    X, X_val, y, y_val = digits_split
+    clf = _clf(dropout_rate=0.5).fit(X, y, X_val=X_val, y_val=y_val)
+    # Without early stopping the final weights are those of the last epoch.
+    assert clf.validation_scores_[-1] == accuracy_score(y_val, clf.predict(X_val))
+
+
+def test_validation_loss_is_the_log_loss_of_the_deterministic_network(digits_split):
+    X, X_val, y, y_val = digits_split
+    clf = _clf(dropout_rate=0.5).fit(X, y, X_val=X_val, y_val=y_val)
+    proba = np.clip(clf.predict_proba(X_val), 1e-15, 1)
+    expected = -np.mean(np.log(proba[np.arange(len(y_val)), y_val]))
+    assert clf.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_given_validation_set_replaces_the_internal_split(digits_split):
+    X, X_val, y, y_val = digits_split
+    clf = _clf(early_stopping=True, n_iter_no_change=2).fit(
+        X, y, X_val=X_val, y_val=y_val
+    )
+    # Every training row was trained on: t_ counts full passes over X.
+    assert clf.t_ == clf.n_iter_ * X.shape[0]
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert accuracy_score(y_val, clf.predict(X_val)) == clf.best_validation_score_
+
+
+def test_no_validation_curves_without_a_validation_set(digits_split):
+    X, _, y, _ = digits_split
+    clf = _clf().fit(X, y)
+    assert clf.validation_scores_ is None
+    assert clf.validation_loss_curve_ is None
+
+
+def test_internal_split_also_records_the_validation_loss(digits_split):
+    X, _, y, _ = digits_split
+    clf = _clf(early_stopping=True).fit(X, y)
+    assert len(clf.validation_loss_curve_) == len(clf.validation_scores_)
+
+
+def test_regressor_validation_loss_is_half_the_mean_squared_error():
+    X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    y = y / y.std()
+    X_tr, X_val, y_tr, y_val = X[:150], X[150:], y[:150], y[150:]
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    reg.fit(X_tr, y_tr, X_val=X_val, y_val=y_val)
+    expected = 0.5 * np.mean((reg.predict(X_val) - y_val) ** 2)
+    assert reg.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_x_val_without_y_val_is_a_clear_error(digits_split):
+    X, X_val, y, _ = digits_split
+    with pytest.raises(ValueError, match="X_val and y_val must be given together"):
+        _clf().fit(X, y, X_val=X_val)
+
+
+def test_y_val_with_unseen_classes_is_a_clear_error(digits_split):
+    X, X_val, y, y_val = digits_split
+    with pytest.raises(ValueError, match="y_val has classes"):
+        _clf().fit(X, y, X_val=X_val, y_val=y_val + 100)
+
+
+def test_x_val_with_the_wrong_number_of_features_is_a_clear_error(digits_split):
+    X, X_val, y, y_val = digits_split
+    with pytest.raises(ValueError, match="features"):
+        _clf().fit(X, y, X_val=X_val[:, :10], y_val=y_val)
+
+
+def test_sample_weight_val_weights_the_validation_score(digits_split):
+    X, X_val, y, y_val = digits_split
+    weights = np.where(y_val == 3, 10.0, 1.0)
+    clf = _clf().fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=weights)
+    expected = accuracy_score(y_val, clf.predict(X_val), sample_weight=weights)
+    assert clf.validation_scores_[-1] == pytest.approx(expected)
