@@ -13,9 +13,15 @@ __version__ = "0.1.0"
 _LAZY = {
     "DropoutMLPClassifier": "._classifier",
     "DropoutMLPRegressor": "._regressor",
+    "TrainingCurveDisplay": "._display",
 }
 
-__all__ = ["DropoutMLPClassifier", "DropoutMLPRegressor", "__version__"]
+__all__ = [
+    "DropoutMLPClassifier",
+    "DropoutMLPRegressor",
+    "TrainingCurveDisplay",
+    "__version__",
+]
 
 
 def __getattr__(name):

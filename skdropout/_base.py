@@ -380,6 +380,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         # The state at the end of the last completed epoch: what a diverged or
         # interrupted fit falls back to.
         checkpoint = Checkpoint([flat_params], self._optimizer)
+        # The epoch loss is measured before each update, so weights that the
+        # epoch's last updates made finite but huge would slip through; a
+        # dropout-free pass over a few training rows catches them.
+        probe = X[: min(n_samples, 256)]
         self.n_iter_ = 0
         try:
             for _ in range(self.max_iter):
@@ -388,7 +392,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 if order is not None:
                     random_state.shuffle(order)
                 loss = trainer.run_epoch(X, y, sample_weight, batch_size, order)
-                if not (math.isfinite(loss) and np.isfinite(flat_params).all()):
+                if not (
+                    math.isfinite(loss)
+                    and np.isfinite(flat_params).all()
+                    and self._outputs_are_finite(probe)
+                ):
                     checkpoint.restore()
                     epoch_ctx.call_on_fit_task_end(estimator=self)
                     self._restore_best_weights()
@@ -423,6 +431,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         fit_ctx.call_on_fit_task_end(
             estimator=self, **hook_data, reconstruction_attributes={}
         )
+
+    def _outputs_are_finite(self, X):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.isfinite(self._forward(X, check_input=False)).all())
 
     def _reconstruction_attributes(self):
         # Training goes on in place after the hook, so a callback that keeps
@@ -500,16 +512,19 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
 
     def _validation_metrics(self, split):
         """Score and loss of the dropout-free network on the validation set."""
-        out = self._forward(split.X_val, check_input=False)
-        if not np.isfinite(out).all():
-            return np.nan, np.nan
-        y_pred = self._output_to_prediction(out)
-        score = float(
-            self._score_function(split.y_val, y_pred, sample_weight=split.sw_val)
-        )
-        scratch = (np.empty_like(out), np.empty_like(out))
-        loss = LOSSES[self._loss_name()](split.Y_val, out, split.sw_val, scratch)
-        return score, loss
+        # A blown-up network scores NaN here rather than warning from deep
+        # inside a metric; the next epoch's checks then stop the fit.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = self._forward(split.X_val, check_input=False)
+            if not np.isfinite(out).all():
+                return np.nan, np.nan
+            y_pred = self._output_to_prediction(out)
+            score = float(
+                self._score_function(split.y_val, y_pred, sample_weight=split.sw_val)
+            )
+            scratch = (np.empty_like(out), np.empty_like(out))
+            loss = LOSSES[self._loss_name()](split.Y_val, out, split.sw_val, scratch)
+        return (score, loss) if math.isfinite(score) else (np.nan, np.nan)
 
     def _update_no_improvement_count(self):
         if self.early_stopping:
@@ -556,6 +571,37 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
 
     def _predict(self, X, check_input=True):
         return self._output_to_prediction(self._forward(X, check_input=check_input))
+
+    def to_sklearn(self):
+        """This network as a fitted scikit-learn MLP, for deployment.
+
+        Prediction is a plain forward pass, so sklearn's
+        :class:`~sklearn.neural_network.MLPClassifier` or
+        :class:`~sklearn.neural_network.MLPRegressor` with the same weights
+        predicts identically (for input of the model's dtype). The copy needs
+        only scikit-learn, and converts to ONNX with ``skl2onnx``.
+
+        Returns
+        -------
+        estimator : MLPClassifier or MLPRegressor
+            A fitted copy; dropout-only settings are dropped, so refitting it
+            trains without dropout.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from skdropout import DropoutMLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DropoutMLPClassifier(hidden_layer_sizes=(16,), max_iter=50,
+        ...                            random_state=0).fit(X, y)
+        >>> mlp = clf.to_sklearn()
+        >>> type(mlp).__name__, bool(np.array_equal(mlp.predict(X), clf.predict(X)))
+        ('MLPClassifier', True)
+        """
+        from ._export import to_sklearn
+
+        return to_sklearn(self)
 
     # ----------------------------------------------------- Monte Carlo dropout
     def _sample_outputs(self, X, n_samples, random_state):

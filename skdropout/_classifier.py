@@ -520,7 +520,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             Log-probability of each class, columns ordered as ``classes_``.
         """
         proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
+        # A probability that underflowed to 0 has log -inf, as in sklearn.
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def sample_predict(self, X, n_samples=100, random_state=None):
         """Class probabilities from stochastic passes with dropout left on.

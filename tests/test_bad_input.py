@@ -1,0 +1,673 @@
+"""Bad input and bad parameters fail early with an error that names the problem.
+
+``test_bad_input_raises_a_clear_error`` is one table: every row is a way to
+misuse an estimator, the exception type it must raise and a regex the message
+must match (the parameter's name or the problem). Count the rows with::
+
+    pytest --collect-only -q tests/test_bad_input.py | grep -c bad_input_raises
+
+The second half checks that no method ever writes into the arrays it is given.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_array_equal
+from sklearn.base import ClassifierMixin
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+CLF = DropoutMLPClassifier
+REG = DropoutMLPRegressor
+BOTH = (CLF, REG)
+SHORT_NAME = {CLF: "classifier", REG: "regressor"}
+
+# Small enough for the rows that have to fit a network before misusing it.
+SMALL_NET = {"hidden_layer_sizes": (5,), "max_iter": 2, "random_state": 0}
+TWO_LAYERS = {"hidden_layer_sizes": (5, 4)}
+
+
+def is_classifier_class(Estimator):
+    return issubclass(Estimator, ClassifierMixin)
+
+
+def partial_fit_kwargs(est, y):
+    return {"classes": np.unique(y)} if is_classifier_class(type(est)) else {}
+
+
+# ------------------------------------------------------- ways to misuse it
+# Each builder returns ``prepare(est, X, y)``, which does any setup (such as
+# a first, valid fit) and returns the zero-argument call that must raise.
+def _same(a):
+    return a
+
+
+def call_fit(X=_same, y=_same, sample_weight=None):
+    """``fit`` with X and y passed through the given transformations."""
+
+    def prepare(est, X0, y0):
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return lambda: est.fit(X(X0), y(y0), **kwargs)
+
+    return prepare
+
+
+def call_after_fit(method, X=_same, y=None):
+    """Fit on good data, then call ``method`` on transformed X (and y)."""
+
+    def prepare(est, X0, y0):
+        est.fit(X0, y0)
+        args = [X(X0)] if y is None else [X(X0), y(y0)]
+        return lambda: getattr(est, method)(*args)
+
+    return prepare
+
+
+def call_partial_fit_after_fit(X=_same, y=_same, **kwargs):
+    """Fit on good data, then ``partial_fit`` on transformed X and y."""
+
+    def prepare(est, X0, y0):
+        est.fit(X0, y0)
+        return lambda: est.partial_fit(X(X0), y(y0), **kwargs)
+
+    return prepare
+
+
+def call_partial_fit(**kwargs):
+    """A first ``partial_fit`` (with ``classes=`` for a classifier)."""
+
+    def prepare(est, X0, y0):
+        return lambda: est.partial_fit(
+            X0, y0, **{**partial_fit_kwargs(est, y0), **kwargs}
+        )
+
+    return prepare
+
+
+def call_fit_with_validation_set(X_val=None, y_val=None):
+    """``fit`` with a validation set made from the training data."""
+
+    def prepare(est, X0, y0):
+        kwargs = {}
+        if X_val is not None:
+            kwargs["X_val"] = X_val(X0)
+        if y_val is not None:
+            kwargs["y_val"] = y_val(y0)
+        return lambda: est.fit(X0, y0, **kwargs)
+
+    return prepare
+
+
+def call_sampling_after_fit(method, X=_same, **kwargs):
+    """Fit on good data, then draw Monte Carlo dropout predictions."""
+
+    def prepare(est, X0, y0):
+        est.fit(X0, y0)
+        return lambda: getattr(est, method)(X(X0), **kwargs)
+
+    return prepare
+
+
+def call_partial_fit_with_new_classes(est, X0, y0):
+    classes = np.unique(y0)
+    est.partial_fit(X0, y0, classes=classes)
+    return lambda: est.partial_fit(X0, y0, classes=np.append(classes, 99))
+
+
+def call_partial_fit_without_classes(est, X0, y0):
+    return lambda: est.partial_fit(X0, y0)
+
+
+def call_partial_fit_with_unseen_label(est, X0, y0):
+    classes = np.unique(y0)
+    est.partial_fit(X0, y0, classes=classes)
+    y_new = y0.copy()
+    y_new[0] = 99
+    return lambda: est.partial_fit(X0, y_new)
+
+
+def call_warm_start_with_other_layers(est, X0, y0):
+    est.fit(X0, y0)
+    est.set_params(warm_start=True, hidden_layer_sizes=(7,))
+    return lambda: est.fit(X0, y0)
+
+
+def call_predict_before_fit(est, X0, y0):
+    return lambda: est.predict(X0)
+
+
+# ---------------------------------------------------- transformations of data
+def with_nan(X):
+    X = X.astype(float)
+    X[3, 1] = np.nan
+    return X
+
+
+def with_inf(X):
+    X = X.astype(float)
+    X[3, 1] = np.inf
+    return X
+
+
+def with_nan_1d(y):
+    y = y.astype(float)
+    y[3] = np.nan
+    return y
+
+
+def no_rows(X):
+    return X[:0]
+
+
+def as_strings(X):
+    return np.full(X.shape, "a", dtype=object)
+
+
+def drop_a_feature(X):
+    return X[:, :-1]
+
+
+def drop_a_row(a):
+    return a[:-1]
+
+
+def unseen_labels(y):
+    return y + 100
+
+
+def one_class(y):
+    return np.full_like(y, y[0])
+
+
+def tiny(a):
+    return a[:5]
+
+
+def three_d(X):
+    return X[:, :, np.newaxis]
+
+
+def negative(y):
+    return -np.abs(y) - 1.0
+
+
+def zero_weights(X):
+    return np.zeros(X.shape[0])
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One row of the table: how to misuse the estimator, and what it says."""
+
+    id: str
+    prepare: object
+    error: type
+    match: str
+    params: dict = field(default_factory=dict)
+    estimators: tuple = BOTH
+
+
+# Rows of conftest's datasets, for the sample_weight arrays below.
+N_ROWS = 120
+
+BAD_INPUTS = [
+    # --- data
+    BadInput("nan_in_X", call_fit(X=with_nan), ValueError, "Input X contains NaN"),
+    BadInput("inf_in_X", call_fit(X=with_inf), ValueError, "Input X contains infinity"),
+    BadInput("nan_in_y", call_fit(y=with_nan_1d), ValueError, "Input y contains NaN"),
+    BadInput("empty_X", call_fit(X=no_rows, y=no_rows), ValueError, r"0 sample\(s\)"),
+    BadInput(
+        "string_X", call_fit(X=as_strings), ValueError, "could not convert string"
+    ),
+    BadInput("3d_X", call_fit(X=three_d), ValueError, "dim 3"),
+    BadInput(
+        "X_and_y_of_different_lengths",
+        call_fit(y=drop_a_row),
+        ValueError,
+        "inconsistent numbers of samples",
+    ),
+    BadInput(
+        "one_class_in_y",
+        call_fit(y=one_class),
+        ValueError,
+        "at least 2 classes",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "negative_y_with_poisson_loss",
+        call_fit(y=negative),
+        ValueError,
+        "poisson.*non-negative y",
+        params={"loss": "poisson"},
+        estimators=(REG,),
+    ),
+    # --- data at predict time and in later calls
+    BadInput(
+        "predict_before_fit",
+        call_predict_before_fit,
+        ValueError,
+        "not fitted yet",
+    ),
+    BadInput(
+        "wrong_n_features_at_predict",
+        call_after_fit("predict", X=drop_a_feature),
+        ValueError,
+        "X has 7 features, but .* is expecting 8 features",
+    ),
+    BadInput(
+        "wrong_n_features_at_predict_proba",
+        call_after_fit("predict_proba", X=drop_a_feature),
+        ValueError,
+        "X has 7 features, but .* is expecting 8 features",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "wrong_n_features_at_score",
+        call_after_fit("score", X=drop_a_feature, y=_same),
+        ValueError,
+        "X has 7 features, but .* is expecting 8 features",
+    ),
+    BadInput(
+        "nan_in_X_at_predict",
+        call_after_fit("predict", X=with_nan),
+        ValueError,
+        "Input X contains NaN",
+    ),
+    BadInput(
+        "wrong_n_features_at_partial_fit",
+        call_partial_fit_after_fit(X=drop_a_feature),
+        ValueError,
+        "X has 7 features, but .* is expecting 8 features",
+    ),
+    BadInput(
+        "partial_fit_classes_change",
+        call_partial_fit_with_new_classes,
+        ValueError,
+        "classes=.* is not the same as on last call to partial_fit",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "partial_fit_first_call_without_classes",
+        call_partial_fit_without_classes,
+        ValueError,
+        "classes must be passed on the first call to partial_fit",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "partial_fit_label_outside_classes",
+        call_partial_fit_with_unseen_label,
+        ValueError,
+        "`y` has classes not in `self.classes_`",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "partial_fit_with_early_stopping",
+        call_partial_fit(),
+        ValueError,
+        "partial_fit does not support early_stopping",
+        params={"early_stopping": True},
+    ),
+    BadInput(
+        "warm_start_with_other_hidden_layer_sizes",
+        call_warm_start_with_other_layers,
+        ValueError,
+        "layer sizes.*warm_start=False",
+    ),
+    # --- a validation set passed to fit
+    BadInput(
+        "X_val_without_y_val",
+        call_fit_with_validation_set(X_val=_same),
+        ValueError,
+        "X_val and y_val must be given together",
+    ),
+    BadInput(
+        "y_val_without_X_val",
+        call_fit_with_validation_set(y_val=_same),
+        ValueError,
+        "X_val and y_val must be given together",
+    ),
+    BadInput(
+        "X_val_with_wrong_n_features",
+        call_fit_with_validation_set(X_val=drop_a_feature, y_val=_same),
+        ValueError,
+        "X has 7 features, but .* is expecting 8 features",
+    ),
+    BadInput(
+        "X_val_and_y_val_of_different_lengths",
+        call_fit_with_validation_set(X_val=_same, y_val=drop_a_row),
+        ValueError,
+        "X_val has 120 samples but y_val has 119",
+    ),
+    BadInput(
+        "nan_in_X_val",
+        call_fit_with_validation_set(X_val=with_nan, y_val=_same),
+        ValueError,
+        "contains NaN",
+    ),
+    BadInput(
+        "y_val_with_classes_not_in_y",
+        call_fit_with_validation_set(X_val=_same, y_val=unseen_labels),
+        ValueError,
+        "y_val has classes .* not in the training classes",
+        estimators=(CLF,),
+    ),
+    # --- Monte Carlo dropout predictions
+    BadInput(
+        "sample_predict_n_samples_0",
+        call_sampling_after_fit("sample_predict", n_samples=0),
+        ValueError,
+        "n_samples must be an integer >= 1",
+    ),
+    BadInput(
+        "sample_predict_wrong_n_features",
+        call_sampling_after_fit("sample_predict", X=drop_a_feature),
+        ValueError,
+        "X has 7 features, but .* is expecting 8 features",
+    ),
+    BadInput(
+        "predict_proba_mc_n_samples_0",
+        call_sampling_after_fit("predict_proba_mc", n_samples=0),
+        ValueError,
+        "n_samples must be an integer >= 1",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "predict_return_std_n_samples_0",
+        call_sampling_after_fit("predict", return_std=True, n_samples=0),
+        ValueError,
+        "n_samples must be an integer >= 1",
+        estimators=(REG,),
+    ),
+    # --- sample and class weights
+    BadInput(
+        "negative_sample_weight",
+        call_fit(sample_weight=np.full(N_ROWS, -1.0)),
+        ValueError,
+        "Negative values in data passed to `sample_weight`",
+    ),
+    BadInput(
+        "all_zero_sample_weight",
+        call_fit(sample_weight=np.zeros(N_ROWS)),
+        ValueError,
+        "Sample weights must contain at least one non-zero number",
+    ),
+    BadInput(
+        "sample_weight_of_wrong_length",
+        call_fit(sample_weight=np.ones(N_ROWS - 1)),
+        ValueError,
+        r"sample_weight\.shape == \(119,\), expected \(120,\)",
+    ),
+    BadInput(
+        "balanced_class_weight_in_partial_fit",
+        call_partial_fit(),
+        ValueError,
+        "class_weight='balanced' is not supported in partial_fit",
+        params={"class_weight": "balanced"},
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "class_weight_unknown_string",
+        call_fit(),
+        ValueError,
+        "'class_weight' parameter",
+        params={"class_weight": "equal"},
+        estimators=(CLF,),
+    ),
+    # --- dropout parameters
+    *[
+        BadInput(
+            f"dropout_rate_{name}",
+            call_fit(),
+            error,
+            "dropout_rate",
+            params={**TWO_LAYERS, "dropout_rate": value},
+        )
+        for name, value, error in [
+            ("1.0", 1.0, ValueError),
+            ("-0.1", -0.1, ValueError),
+            ("str_0.5", "0.5", TypeError),
+            ("one_rate_for_2_layers", [0.5], ValueError),
+            ("3_rates_for_2_layers", [0.5, 0.5, 0.5], ValueError),
+            ("list_with_1.2", [0.5, 1.2], ValueError),
+            ("list_with_-0.5", [0.5, -0.5], ValueError),
+            ("list_with_str", [0.5, "a"], TypeError),
+            ("list_with_None", [0.5, None], TypeError),
+            ("nan", np.nan, ValueError),
+            ("None", None, TypeError),
+        ]
+    ],
+    *[
+        BadInput(
+            f"input_dropout_{name}",
+            call_fit(),
+            error,
+            "input_dropout",
+            params={"input_dropout": value},
+        )
+        for name, value, error in [
+            ("1.0", 1.0, ValueError),
+            ("-0.2", -0.2, ValueError),
+            ("None", None, TypeError),
+            ("str_0.2", "0.2", TypeError),
+        ]
+    ],
+    *[
+        BadInput(
+            f"max_norm_{name}",
+            call_fit(),
+            error,
+            "max_norm",
+            params={"max_norm": value},
+        )
+        for name, value, error in [
+            ("0", 0, ValueError),
+            ("-1", -1, ValueError),
+            ("str_3", "3", TypeError),
+        ]
+    ],
+    # --- network shape
+    *[
+        BadInput(
+            f"hidden_layer_sizes_{name}",
+            call_fit(),
+            error,
+            "hidden_layer_sizes",
+            params={"hidden_layer_sizes": value},
+        )
+        for name, value, error in [
+            ("(0,)", (0,), ValueError),
+            ("(-5,)", (-5,), ValueError),
+            ("(10,0)", (10, 0), ValueError),
+            ("(2.5,)", (2.5,), TypeError),
+            ("int_0", 0, ValueError),
+            ("str", "10", TypeError),
+        ]
+    ],
+    # --- solver parameters
+    *[
+        BadInput(
+            f"{param}_{name}",
+            call_fit(),
+            error,
+            f"'{param}' parameter",
+            params={param: value},
+        )
+        for param, name, value, error in [
+            ("learning_rate_init", "0", 0, ValueError),
+            ("learning_rate_init", "-0.1", -0.1, ValueError),
+            ("batch_size", "0", 0, ValueError),
+            ("batch_size", "str", "all", ValueError),
+            ("max_iter", "0", 0, ValueError),
+            ("max_iter", "float", 2.5, TypeError),
+            ("momentum", "1.5", 1.5, ValueError),
+            ("alpha", "-1", -1.0, ValueError),
+            ("beta_1", "1", 1.0, ValueError),
+            ("validation_fraction", "1", 1.0, ValueError),
+            ("activation", "softplus", "softplus", ValueError),
+            ("solver", "lbfgs", "lbfgs", ValueError),
+            ("learning_rate", "cosine", "cosine", ValueError),
+            ("dropout_type", "uniform", "uniform", ValueError),
+        ]
+    ],
+    BadInput(
+        "loss_unknown",
+        call_fit(),
+        ValueError,
+        "'loss' parameter",
+        params={"loss": "absolute_error"},
+        estimators=(REG,),
+    ),
+    # --- early stopping split
+    BadInput(
+        "validation_fraction_0_with_early_stopping",
+        call_fit(),
+        ValueError,
+        "validation_fraction",
+        params={"early_stopping": True, "validation_fraction": 0.0},
+    ),
+    BadInput(
+        "validation_fraction_leaves_under_2_validation_samples",
+        call_fit(X=tiny, y=tiny),
+        ValueError,
+        "validation_fraction",
+        params={"early_stopping": True, "validation_fraction": 0.1},
+    ),
+    BadInput(
+        "validation_fraction_leaves_no_training_samples",
+        call_fit(X=tiny, y=tiny),
+        ValueError,
+        "validation_fraction",
+        params={"early_stopping": True, "validation_fraction": 0.99},
+    ),
+]
+
+
+BAD_INPUT_PARAMS = [
+    pytest.param(Estimator, case, id=f"{case.id}-{SHORT_NAME[Estimator]}")
+    for case in BAD_INPUTS
+    for Estimator in case.estimators
+]
+
+
+def test_bad_input_table_ids_are_unique():
+    ids = [case.id for case in BAD_INPUTS]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(("Estimator", "case"), BAD_INPUT_PARAMS)
+def test_bad_input_raises_a_clear_error(Estimator, case, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, **case.params})
+    call = case.prepare(est, X, y)
+    with pytest.raises(case.error, match=case.match):
+        call()
+
+
+# --------------------------------------------------- inputs are left alone
+DROPOUT_EVERYWHERE = {
+    "hidden_layer_sizes": (6, 5),
+    "dropout_rate": 0.4,
+    "input_dropout": 0.3,
+    "max_norm": 1.0,
+    "max_iter": 3,
+    "batch_size": 16,
+    "random_state": 0,
+}
+
+
+def make_X(kind, X):
+    if kind == "dense_float64":
+        return np.asarray(X, dtype=np.float64)
+    if kind == "dense_float32":
+        return np.asarray(X, dtype=np.float32)
+    if kind == "dense_fortran":
+        return np.asfortranarray(X)
+    if kind == "csr":
+        return sp.csr_matrix(X)
+    if kind == "csc":
+        return sp.csc_matrix(X)
+    if kind == "dataframe":
+        return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    raise AssertionError(kind)
+
+
+def snapshot(a):
+    """A deep copy to compare against, bit for bit, in the same memory layout."""
+    return a.copy(order="K") if isinstance(a, np.ndarray) else a.copy()
+
+
+def assert_unchanged(a, original):
+    assert type(a) is type(original)
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, original, check_exact=True)
+        return
+    if sp.issparse(a):
+        assert a.format == original.format
+        for attr in ("data", "indices", "indptr"):
+            assert getattr(a, attr).dtype == getattr(original, attr).dtype
+            assert getattr(a, attr).tobytes() == getattr(original, attr).tobytes()
+        return
+    assert a.dtype == original.dtype
+    assert a.shape == original.shape
+    assert a.flags.c_contiguous == original.flags.c_contiguous
+    assert_array_equal(a, original, strict=True)
+    assert a.tobytes() == original.tobytes()
+
+
+INPUT_KINDS = [
+    "dense_float64",
+    "dense_float32",
+    "dense_fortran",
+    "csr",
+    "csc",
+    "dataframe",
+]
+
+
+@pytest.mark.parametrize("dropout_type", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize("shuffle", [True, False], ids=["shuffle", "no_shuffle"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "predict"])
+@pytest.mark.parametrize("kind", INPUT_KINDS)
+@pytest.mark.parametrize("Estimator", BOTH, ids=SHORT_NAME.get)
+def test_inputs_are_never_modified(Estimator, Xy, kind, method, shuffle, dropout_type):
+    X0, y = Xy
+    X = make_X(kind, X0)
+    sample_weight = np.linspace(0.5, 2.0, X0.shape[0])
+    est = Estimator(**DROPOUT_EVERYWHERE, shuffle=shuffle, dropout_type=dropout_type)
+    if method == "predict":
+        est.fit(X, y, sample_weight=sample_weight)
+    originals = [snapshot(a) for a in (X, y, sample_weight)]
+
+    if method == "fit":
+        # The same arrays double as the validation set, which must not be
+        # written into either.
+        est.fit(X, y, sample_weight=sample_weight, X_val=X, y_val=y)
+    elif method == "partial_fit":
+        kwargs = {"classes": np.unique(y)} if is_classifier_class(Estimator) else {}
+        est.partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+        est.partial_fit(X, y, sample_weight=sample_weight)
+    else:
+        est.predict(X)
+        if hasattr(est, "predict_proba"):
+            est.predict_proba(X)
+        est.score(X, y, sample_weight=sample_weight)
+        est.sample_predict(X, n_samples=3, random_state=0)
+
+    for array, original in zip((X, y, sample_weight), originals):
+        assert_unchanged(array, original)
+
+
+@pytest.mark.parametrize("Estimator", BOTH, ids=SHORT_NAME.get)
+def test_inputs_are_not_modified_when_one_batch_is_the_whole_input(Estimator, Xy):
+    # One unshuffled batch may be a view of X itself rather than a copy: input
+    # dropout must still not write into it.
+    X, y = Xy
+    original = X.copy()
+    params = {**DROPOUT_EVERYWHERE, "batch_size": X.shape[0]}
+    Estimator(**params, shuffle=False).fit(X, y)
+    assert_unchanged(X, original)

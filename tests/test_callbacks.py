@@ -1,0 +1,168 @@
+"""The estimators under scikit-learn's callback framework (sklearn.callback)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import ClassifierMixin
+from sklearn.callback import ProgressBar, ScoringMonitor
+from sklearn.exceptions import ConvergenceWarning
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [
+    pytest.param(DropoutMLPClassifier, id="classifier"),
+    pytest.param(DropoutMLPRegressor, id="regressor"),
+]
+# Every epoch runs: no plateau stop before max_iter.
+SMALL_NET = {
+    "hidden_layer_sizes": (8,),
+    "max_iter": 5,
+    "n_iter_no_change": 100,
+    "batch_size": 32,
+    "learning_rate_init": 0.01,
+    "random_state": 0,
+}
+
+
+class Recorder:
+    """Records every hook call as (hook, task_name, task_id)."""
+
+    def __init__(self, stop_at_epoch=None):
+        self.stop_at_epoch = stop_at_epoch
+        self.calls = []
+
+    def setup(self, estimator, context):
+        self.calls.append(("setup", context.task_name, context.task_id))
+
+    def on_fit_task_begin(self, estimator, context):
+        self.calls.append(("begin", context.task_name, context.task_id))
+
+    def on_fit_task_end(self, estimator, context):
+        self.calls.append(("end", context.task_name, context.task_id))
+        return context.task_name == "epoch" and estimator.n_iter_ == self.stop_at_epoch
+
+    def teardown(self, estimator, context):
+        self.calls.append(("teardown", context.task_name, context.task_id))
+
+
+class KeepFittedEstimators:
+    """Keeps the fitted estimator handed to the end of every epoch."""
+
+    def __init__(self):
+        self.fitted = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch":
+            self.fitted.append(fitted_estimator)
+
+    def teardown(self, estimator, context):
+        pass
+
+
+def task_sequence(n_epochs, root="fit"):
+    """The hook calls of a fit that runs ``n_epochs`` epochs to the end."""
+    calls = [("setup", root, 0), ("begin", root, 0)]
+    for epoch in range(n_epochs):
+        calls += [("begin", "epoch", epoch), ("end", "epoch", epoch)]
+    return [*calls, ("end", root, 0), ("teardown", root, 0)]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_progress_bar_runs_through_a_fit(Estimator, Xy):
+    pytest.importorskip("rich", reason="ProgressBar draws with rich")
+    X, y = Xy
+    est = Estimator(**SMALL_NET).set_callbacks(ProgressBar())
+    est.fit(X, y)
+    assert est.n_iter_ == SMALL_NET["max_iter"]
+    assert np.isfinite(est.score(X, y))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_scoring_monitor_records_one_score_per_epoch(Estimator, Xy):
+    X, y = Xy
+    scoring = "accuracy" if issubclass(Estimator, ClassifierMixin) else "r2"
+    monitor = ScoringMonitor(scoring=scoring)
+    est = Estimator(**SMALL_NET).set_callbacks(monitor).fit(X, y)
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    assert [r["task_id"] for r in rows] == list(range(est.n_iter_))
+    assert all(np.isfinite(r[scoring]) for r in rows)
+    # The hooks see the training data; after the last epoch the monitored
+    # network is the final one.
+    assert rows[-1][scoring] == pytest.approx(est.score(X, y))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_callback_returning_true_stops_after_that_epoch(Estimator, Xy):
+    X, y = Xy
+    recorder = Recorder(stop_at_epoch=3)
+    est = Estimator(**{**SMALL_NET, "max_iter": 20}).set_callbacks(recorder)
+    with warnings.catch_warnings():
+        # Stopped by the callback, not by running out of epochs.
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.n_iter_ == 3
+    assert len(est.loss_curve_) == 3
+    assert recorder.calls == task_sequence(3)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_hooks_see_a_fit_task_with_one_epoch_task_per_epoch(Estimator, Xy):
+    X, y = Xy
+    recorder = Recorder()
+    est = Estimator(**SMALL_NET).set_callbacks(recorder).fit(X, y)
+    assert est.n_iter_ == SMALL_NET["max_iter"]
+    assert recorder.calls == task_sequence(SMALL_NET["max_iter"])
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_estimator_predicts_like_the_network_at_that_epoch(Estimator, Xy):
+    X, y = Xy
+    keeper = KeepFittedEstimators()
+    est = Estimator(**SMALL_NET).set_callbacks(keeper).fit(X, y)
+    assert len(keeper.fitted) == est.n_iter_
+    # A fit stopped after two epochs (same seed, same draws) is the network
+    # of the second epoch: the hook got a copy, not views that kept training.
+    two_epochs = Estimator(**{**SMALL_NET, "max_iter": 2}).fit(X, y)
+    at_epoch_2 = keeper.fitted[1]
+    assert at_epoch_2 is not est
+    for got, expected in zip(at_epoch_2.coefs_, two_epochs.coefs_):
+        assert_array_equal(got, expected)
+    if issubclass(Estimator, ClassifierMixin):
+        assert_allclose(at_epoch_2.predict_proba(X), two_epochs.predict_proba(X))
+    assert_allclose(at_epoch_2.predict(X), two_epochs.predict(X))
+    assert_allclose(keeper.fitted[-1].predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_is_one_epoch_task(Estimator, Xy):
+    X, y = Xy
+    recorder = Recorder()
+    est = Estimator(**SMALL_NET).set_callbacks(recorder)
+    kwargs = {"classes": np.unique(y)} if issubclass(Estimator, ClassifierMixin) else {}
+    est.partial_fit(X, y, **kwargs)
+    est.partial_fit(X, y)
+    assert est.n_iter_ == 1
+    assert recorder.calls == 2 * task_sequence(1, root="partial_fit")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_verbose_still_prints_sklearn_lines_with_callbacks(Estimator, Xy, capsys):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, verbose=True, early_stopping=True)
+    est.set_callbacks(Recorder()).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    iterations = [line for line in lines if line.startswith("Iteration ")]
+    assert len(iterations) == est.n_iter_
+    assert iterations[0].startswith("Iteration 1, loss = ")
+    assert float(iterations[-1].split("loss = ")[1]) == pytest.approx(est.loss_)
+    assert sum(line.startswith("Validation score: ") for line in lines) == est.n_iter_

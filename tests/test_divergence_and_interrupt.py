@@ -1,0 +1,571 @@
+"""Training that blows up, or is stopped with Ctrl-C, leaves a usable model.
+
+A diverging fit restores the weights of its last completed epoch and raises a
+ValueError that says what to change; a KeyboardInterrupt restores the same
+state, warns, and returns normally so that training can go on.
+"""
+
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.base import ClassifierMixin
+from sklearn.datasets import load_digits
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._engine import ACTIVATIONS, LOSSES, MinibatchTrainer
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [
+    pytest.param(DropoutMLPClassifier, id="classifier"),
+    pytest.param(DropoutMLPRegressor, id="regressor"),
+]
+DTYPES = [np.float32, np.float64]
+
+
+def is_classifier_class(Estimator):
+    return issubclass(Estimator, ClassifierMixin)
+
+
+def partial_fit_kwargs(Estimator, y):
+    return {"classes": np.unique(y)} if is_classifier_class(Estimator) else {}
+
+
+def parameters(estimator):
+    return [p.copy() for p in estimator.coefs_ + estimator.intercepts_]
+
+
+def assert_parameters_equal(actual, expected):
+    assert len(actual) == len(expected)
+    for a, b in zip(actual, expected):
+        assert_array_equal(a, b, strict=True)
+
+
+def assert_usable(estimator, X):
+    """Finite parameters, and finite outputs of the right shape."""
+    assert all(np.isfinite(p).all() for p in parameters(estimator))
+    out = estimator.predict(X)
+    assert out.shape[0] == X.shape[0]
+    if hasattr(estimator, "predict_proba"):
+        proba = estimator.predict_proba(X)
+        assert np.isfinite(proba).all()
+    else:
+        assert np.isfinite(out).all()
+
+
+class EpochRecorder:
+    """A callback that keeps the parameters at the start and end of each epoch."""
+
+    def __init__(self):
+        self.at_begin = []
+        self.at_end = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        if context.task_name == "epoch":
+            self.at_begin.append(parameters(estimator))
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.task_name == "epoch":
+            self.at_end.append(parameters(estimator))
+        return False
+
+
+@pytest.fixture
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300], y[:300]
+
+
+# ------------------------------------------------------------- divergence
+def diverging_regression(digits):
+    """The documented example: raw pixels times 100, targets around 1e6."""
+    X, y = digits
+    est = DropoutMLPRegressor(
+        solver="sgd", learning_rate_init=10.0, max_norm=None, random_state=0
+    )
+    return est, X * 100.0, y * 1e6
+
+
+def test_divergence_raises_a_value_error_that_says_what_to_change(digits):
+    est, X, y = diverging_regression(digits)
+    with pytest.raises(ValueError, match="diverged") as excinfo:
+        est.fit(X, y)
+    message = str(excinfo.value)
+    assert "Training diverged in epoch 3" in message
+    assert "learning_rate_init (now 10.0)" in message
+    assert "max_norm" in message
+    assert "the weights from the end of epoch 2 were restored" in message
+
+
+def test_divergence_emits_no_runtime_warning(digits):
+    est, X, y = diverging_regression(digits)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="diverged"):
+            est.fit(X, y)
+        est.predict(X)
+    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert runtime == []
+
+
+def test_diverged_fit_keeps_the_weights_of_the_last_completed_epoch(digits):
+    est, X, y = diverging_regression(digits)
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    with pytest.raises(ValueError, match="diverged"):
+        est.fit(X, y)
+
+    assert est.n_iter_ == 2
+    assert len(est.loss_curve_) == 2
+    assert np.isfinite(est.loss_curve_).all()
+    assert est.loss_ == est.loss_curve_[-1]
+    assert est.t_ == 2 * X.shape[0]
+    assert_parameters_equal(parameters(est), recorder.at_end[1])
+    assert_usable(est, X)
+
+
+def test_diverged_fit_equals_a_fit_stopped_before_the_bad_epoch(digits):
+    est, X, y = diverging_regression(digits)
+    with pytest.raises(ValueError, match="diverged"):
+        est.fit(X, y)
+    stopped = est.__class__(**{**est.get_params(), "max_iter": 2}).fit(X, y)
+    assert_parameters_equal(parameters(est), parameters(stopped))
+    assert est.loss_curve_ == stopped.loss_curve_
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_divergence_in_the_first_epoch_restores_the_initial_weights(
+    Estimator, digits, dtype
+):
+    X, y = digits
+    X = (X * 100.0).astype(dtype)
+    y = y if is_classifier_class(Estimator) else y * 1e6
+    est = Estimator(
+        solver="sgd",
+        learning_rate_init=1e30,
+        batch_size=50,
+        max_norm=None,
+        random_state=0,
+    )
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="diverged in epoch 1") as excinfo:
+            est.fit(X, y)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert "the initial weights were restored" in str(excinfo.value)
+    assert "learning_rate_init" in str(excinfo.value)
+    assert est.n_iter_ == 0
+    assert est.loss_curve_ == []
+    assert_parameters_equal(parameters(est), recorder.at_begin[0])
+    assert all(p.dtype == dtype for p in parameters(est))
+    assert_usable(est, X)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_classifier_divergence_after_some_epochs_is_handled(digits, dtype):
+    X, y = digits
+    est = DropoutMLPClassifier(
+        solver="sgd", learning_rate_init=1e30, max_norm=None, random_state=0
+    )
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    with pytest.raises(ValueError, match="diverged.*learning_rate_init"):
+        est.fit((X * 100.0).astype(dtype), y)
+    assert est.n_iter_ == len(est.loss_curve_)
+    assert np.isfinite(est.loss_curve_).all()
+    if est.n_iter_:
+        expected = recorder.at_end[est.n_iter_ - 1]
+    else:
+        expected = recorder.at_begin[0]
+    assert_parameters_equal(parameters(est), expected)
+    assert_usable(est, X.astype(dtype))
+
+
+def test_max_norm_prevents_the_documented_divergence(digits):
+    # The fix the error message suggests works on the same problem.
+    est, X, y = diverging_regression(digits)
+    est.set_params(max_norm=3.0, max_iter=5)
+    est.fit(X, y)
+    assert np.isfinite(est.loss_curve_).all()
+    assert_usable(est, X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_training_can_continue_after_divergence_with_a_smaller_step(Estimator, digits):
+    # Diverges in the first epoch, so the kept weights are the initial ones
+    # (later epochs of a diverging fit may already hold huge weights).
+    X, y = digits
+    X = X * 100.0
+    est = Estimator(
+        solver="sgd",
+        learning_rate_init=1e30,
+        batch_size=50,
+        max_norm=None,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="diverged in epoch 1"):
+        est.fit(X, y)
+    restored = parameters(est)
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    est.set_params(warm_start=True, learning_rate_init=1e-6, max_iter=3)
+    est.fit(X, y)
+    # warm_start picks up the restored weights, not fresh ones.
+    assert_parameters_equal(recorder.at_begin[0], restored)
+    assert est.n_iter_ == 3
+    assert np.isfinite(est.loss_curve_).all()
+    assert_usable(est, X)
+
+
+# A float32 network with no dropout and no max-norm, one full batch per epoch:
+# a step of 1e12 takes the weights to about 6e13 in one update, and three
+# layers of such weights overflow float32 in the forward pass.
+BLOW_UP = {
+    "hidden_layer_sizes": (4, 4),
+    "activation": "identity",
+    "dropout_rate": 0.0,
+    "max_norm": None,
+    "solver": "sgd",
+    "momentum": 0.0,
+    "alpha": 0.0,
+    "learning_rate_init": 1e12,
+    "batch_size": 20,
+    "shuffle": False,
+    "random_state": 0,
+}
+
+
+def blow_up_data():
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(20, 2)) * 10).astype(np.float32)
+    return X, rng.normal(size=20)
+
+
+def runtime_warnings(caught):
+    return [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_blow_up_in_the_last_update_is_caught():
+    # The only epoch's loss is measured at the initial weights; its last
+    # update is what blows up, so the check after the epoch must catch it.
+    X, y = blow_up_data()
+    est = DropoutMLPRegressor(**BLOW_UP, max_iter=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc)
+        y_pred = est.predict(X)
+    assert runtime_warnings(caught) == []
+    assert np.isfinite(y_pred).all()
+
+
+def test_weights_restored_after_divergence_predict_finite_values():
+    # Epoch 1 leaves huge but finite weights: that is divergence too, and the
+    # initial weights come back, so the model stays usable.
+    X, y = blow_up_data()
+    est = DropoutMLPRegressor(**BLOW_UP, max_iter=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="diverged in epoch 1"):
+            est.fit(X, y)
+        y_pred = est.predict(X)
+    assert runtime_warnings(caught) == []
+    assert np.isfinite(y_pred).all()
+
+
+def test_early_stopping_scores_a_blown_up_network_without_runtime_warning():
+    # With a step of 1e5 the validation predictions are finite but above
+    # sqrt(float32 max): r2_score's squares overflow inside fit.
+    X, y = blow_up_data()
+    params = {**BLOW_UP, "learning_rate_init": 1e5, "batch_size": "auto"}
+    est = DropoutMLPRegressor(
+        **params, max_iter=1, early_stopping=True, validation_fraction=0.2
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc)
+    assert runtime_warnings(caught) == []
+
+
+# ------------------------------------------------- stability of the outputs
+EXTREME = 1e4
+
+
+def extreme_logits(dtype, n_classes):
+    """Rows whose largest logit is +1e4, -1e4, or tied; all other logits vary."""
+    rows = [
+        np.r_[EXTREME, np.full(n_classes - 1, -EXTREME)],
+        np.r_[-EXTREME, np.full(n_classes - 1, EXTREME)],
+        np.full(n_classes, EXTREME),
+        np.full(n_classes, -EXTREME),
+        np.linspace(-EXTREME, EXTREME, n_classes),
+    ]
+    return np.array(rows, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_and_log_loss_are_stable_for_extreme_logits(dtype):
+    Z = extreme_logits(dtype, n_classes=4)
+    ACTIVATIONS["softmax"](Z)
+    assert Z.dtype == dtype
+    assert np.isfinite(Z).all()
+    assert ((Z >= 0) & (Z <= 1)).all()
+    np.testing.assert_allclose(Z.sum(axis=1), 1.0, rtol=1e-6)
+
+    for target in range(Z.shape[1]):
+        Y = np.zeros_like(Z)
+        Y[:, target] = 1
+        scratch = [np.empty_like(Z), np.empty_like(Z)]
+        loss = LOSSES["log_loss"](Y, Z, None, scratch)
+        assert np.isfinite(loss)
+        # Probabilities are clipped to [eps, 1 - eps] before the log.
+        assert 0 <= loss <= -np.log(np.finfo(dtype).eps) + 1e-6
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logistic_and_binary_log_loss_are_stable_for_extreme_logits(dtype):
+    Z = extreme_logits(dtype, n_classes=3)
+    ACTIVATIONS["logistic"](Z)
+    assert Z.dtype == dtype
+    assert np.isfinite(Z).all()
+    assert ((Z >= 0) & (Z <= 1)).all()
+
+    for value in (0, 1):
+        Y = np.full_like(Z, value)
+        scratch = [np.empty_like(Z), np.empty_like(Z)]
+        sample_weight = np.linspace(1, 2, Z.shape[0]).astype(dtype)
+        for sw in (None, sample_weight):
+            loss = LOSSES["binary_log_loss"](Y, Z, sw, scratch)
+            assert np.isfinite(loss)
+            assert loss >= 0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+def test_predict_proba_is_finite_for_saturated_networks(digits, dtype, target):
+    X, y = digits
+    X = (X / 16).astype(dtype)
+    y = y % 2 if target == "binary" else y
+    clf = DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    clf.fit(X, y)
+    # Blow the output layer up until the logits reach thousands.
+    clf.coefs_[-1] *= 1e4
+    clf.intercepts_[-1] *= 1e4
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        proba = clf.predict_proba(X)
+        labels = clf.predict(X)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert proba.dtype == dtype
+    assert np.isfinite(proba).all()
+    assert ((proba >= 0) & (proba <= 1)).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert_array_equal(labels, clf.classes_[proba.argmax(axis=1)])
+
+
+def test_predict_log_proba_of_a_saturated_network_emits_no_runtime_warning(digits):
+    X, y = digits
+    clf = DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    clf.fit(X / 16, y)
+    clf.coefs_[-1] *= 1e4
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log_proba = clf.predict_log_proba(X / 16)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert not np.isnan(log_proba).any()
+
+
+# ------------------------------------------------------------- Ctrl-C
+INTERRUPT_PARAMS = {
+    "hidden_layer_sizes": (8,),
+    "dropout_rate": 0.3,
+    "input_dropout": 0.2,
+    "batch_size": 50,  # 6 batches per epoch on 300 rows
+    "max_iter": 10,
+    "random_state": 0,
+}
+BATCHES_PER_EPOCH = 6
+
+
+def raise_on_call(method, k):
+    """A replacement for ``method`` that raises KeyboardInterrupt on call k."""
+    calls = {"n": 0}
+
+    def wrapper(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == k:
+            raise KeyboardInterrupt
+        return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def interrupt(name, k):
+    """Patch MinibatchTrainer.<name> to raise KeyboardInterrupt on call k."""
+    original = getattr(MinibatchTrainer, name)
+    return mock.patch.object(MinibatchTrainer, name, raise_on_call(original, k))
+
+
+def scaled_digits(digits):
+    X, y = digits
+    return X / 16.0, y
+
+
+def xy_for(Estimator, digits):
+    X, y = scaled_digits(digits)
+    return (X, y) if is_classifier_class(Estimator) else (X, y / 9.0)
+
+
+# Interrupting the 3rd epoch: mid-epoch through `step`, or as it starts
+# through `run_epoch`. Either way two epochs were completed.
+INTERRUPTS = [
+    pytest.param("step", 2 * BATCHES_PER_EPOCH + 3, id="mid_epoch"),
+    pytest.param("run_epoch", 3, id="epoch_start"),
+]
+
+
+@pytest.mark.parametrize(("patched", "call"), INTERRUPTS)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_interrupted_fit_warns_and_keeps_the_last_completed_epoch(
+    Estimator, digits, patched, call
+):
+    X, y = xy_for(Estimator, digits)
+    est = Estimator(**INTERRUPT_PARAMS)
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    with interrupt(patched, call):
+        with pytest.warns(
+            UserWarning,
+            match=r"Training interrupted by user after 2 completed epoch\(s\)",
+        ):
+            returned = est.fit(X, y)
+
+    assert returned is est
+    assert est.n_iter_ == 2
+    assert len(est.loss_curve_) == 2
+    assert est.t_ == 2 * X.shape[0]
+    assert_parameters_equal(parameters(est), recorder.at_end[1])
+    assert_usable(est, X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_interrupted_fit_equals_a_fit_of_the_completed_epochs(Estimator, digits):
+    # Same seed, same path: masks, shuffles and updates of the first two
+    # epochs do not depend on max_iter.
+    X, y = xy_for(Estimator, digits)
+    est = Estimator(**INTERRUPT_PARAMS)
+    with interrupt("step", 2 * BATCHES_PER_EPOCH + 3):
+        with pytest.warns(UserWarning, match="interrupted"):
+            est.fit(X, y)
+    reference = Estimator(**{**INTERRUPT_PARAMS, "max_iter": 2}).fit(X, y)
+    assert_parameters_equal(parameters(est), parameters(reference))
+    assert est.loss_curve_ == reference.loss_curve_
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_interrupt_in_the_first_epoch_keeps_the_initial_weights(Estimator, digits):
+    X, y = xy_for(Estimator, digits)
+    est = Estimator(**INTERRUPT_PARAMS)
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    with interrupt("step", 3):
+        with pytest.warns(UserWarning, match=r"after 0 completed epoch\(s\)"):
+            est.fit(X, y)
+    assert est.n_iter_ == 0
+    assert est.loss_curve_ == []
+    assert_parameters_equal(parameters(est), recorder.at_begin[0])
+    assert_usable(est, X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_after_an_interrupt_continues_from_the_kept_state(
+    Estimator, digits
+):
+    # The optimizer state is restored with the weights: continuing after the
+    # interrupt is the same as continuing after a fit of two epochs.
+    X, y = xy_for(Estimator, digits)
+    est = Estimator(**INTERRUPT_PARAMS)
+    with interrupt("step", 2 * BATCHES_PER_EPOCH + 3):
+        with pytest.warns(UserWarning, match="interrupted"):
+            est.fit(X, y)
+    reference = Estimator(**{**INTERRUPT_PARAMS, "max_iter": 2}).fit(X, y)
+
+    est.partial_fit(X, y)
+    reference.partial_fit(X, y)
+
+    assert est.n_iter_ == 1
+    assert est.t_ == 3 * X.shape[0]
+    assert_parameters_equal(parameters(est), parameters(reference))
+    assert_usable(est, X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_warm_start_after_an_interrupt_continues_from_the_kept_weights(
+    Estimator, digits
+):
+    X, y = xy_for(Estimator, digits)
+    est = Estimator(**INTERRUPT_PARAMS)
+    with interrupt("step", 2 * BATCHES_PER_EPOCH + 3):
+        with pytest.warns(UserWarning, match="interrupted"):
+            est.fit(X, y)
+    kept = parameters(est)
+    reference = Estimator(**{**INTERRUPT_PARAMS, "max_iter": 2}).fit(X, y)
+
+    recorder = EpochRecorder()
+    est.set_callbacks(recorder)
+    for model in (est, reference):
+        model.set_params(warm_start=True, max_iter=3)
+        model.fit(X, y)
+
+    assert_parameters_equal(recorder.at_begin[0], kept)
+    assert est.n_iter_ == 3
+    assert_parameters_equal(parameters(est), parameters(reference))
+    assert_usable(est, X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_interrupted_partial_fit_leaves_no_trace(Estimator, digits):
+    X, y = xy_for(Estimator, digits)
+    kwargs = partial_fit_kwargs(Estimator, y)
+    est = Estimator(**INTERRUPT_PARAMS).partial_fit(X, y, **kwargs)
+    twin = Estimator(**INTERRUPT_PARAMS).partial_fit(X, y, **kwargs)
+
+    with interrupt("step", 2):
+        with pytest.warns(UserWarning, match=r"after 0 completed epoch\(s\)"):
+            est.partial_fit(X, y)
+    assert est.t_ == twin.t_
+    assert_parameters_equal(parameters(est), parameters(twin))
+
+    est.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    assert_parameters_equal(parameters(est), parameters(twin))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_other_exceptions_during_fit_are_not_swallowed(Estimator, digits):
+    X, y = xy_for(Estimator, digits)
+    est = Estimator(**INTERRUPT_PARAMS)
+
+    def fail(self, *args, **kwargs):
+        raise MemoryError("out of memory")
+
+    with mock.patch.object(MinibatchTrainer, "step", fail):
+        with pytest.raises(MemoryError, match="out of memory"):
+            est.fit(X, y)

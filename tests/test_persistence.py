@@ -1,0 +1,237 @@
+"""Saved and loaded models predict, and keep training, exactly like the originals.
+
+pickle and joblib round-trips are checked bit for bit; skops, the safe format
+for sharing models, must need to trust nothing outside the skdropout package.
+"""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import skops.io as sio
+from numpy.testing import assert_array_equal
+from sklearn.base import ClassifierMixin
+from sklearn.datasets import make_multilabel_classification
+from skops.io.exceptions import UntrustedTypesFoundException
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [
+    pytest.param(DropoutMLPClassifier, id="classifier"),
+    pytest.param(DropoutMLPRegressor, id="regressor"),
+]
+SMALL_NET = {
+    "hidden_layer_sizes": (10, 6),
+    "dropout_rate": [0.3, 0.2],
+    "input_dropout": 0.2,
+    "max_iter": 4,
+    "batch_size": 32,
+    "learning_rate_init": 0.01,
+    "random_state": 0,
+}
+
+
+def is_classifier_class(Estimator):
+    return issubclass(Estimator, ClassifierMixin)
+
+
+def partial_fit_kwargs(Estimator, y):
+    return {"classes": np.unique(y)} if is_classifier_class(Estimator) else {}
+
+
+def pickle_round_trip(est):
+    return pickle.loads(pickle.dumps(est, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def joblib_round_trip(est):
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+def skops_round_trip(est):
+    data = sio.dumps(est)
+    return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+
+
+ROUND_TRIPS = [
+    pytest.param(pickle_round_trip, id="pickle"),
+    pytest.param(joblib_round_trip, id="joblib"),
+]
+ALL_ROUND_TRIPS = [*ROUND_TRIPS, pytest.param(skops_round_trip, id="skops")]
+
+
+def make_X(kind, X):
+    if kind == "dense_float64":
+        return X
+    if kind == "dense_float32":
+        return X.astype(np.float32)
+    if kind == "csr":
+        return sp.csr_matrix(X)
+    raise AssertionError(kind)
+
+
+INPUT_KINDS = ["dense_float64", "dense_float32", "csr"]
+
+
+def assert_same_predictions(restored, original, X):
+    """predict (and predict_proba) agree bit for bit, dtypes included."""
+    assert_array_equal(restored.predict(X), original.predict(X), strict=True)
+    if hasattr(original, "predict_proba"):
+        assert_array_equal(
+            restored.predict_proba(X), original.predict_proba(X), strict=True
+        )
+
+
+def assert_same_parameters(first, second):
+    pairs = zip(first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_)
+    for a, b in pairs:
+        assert_array_equal(a, b, strict=True)
+
+
+# ----------------------------------------------------------------- predict
+@pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
+@pytest.mark.parametrize("kind", INPUT_KINDS)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_round_trip_predicts_identically(Estimator, Xy, kind, round_trip):
+    X, y = Xy
+    X = make_X(kind, X)
+    est = Estimator(**SMALL_NET).fit(X, y)
+    restored = round_trip(est)
+    assert type(restored) is Estimator
+    assert restored.get_params() == est.get_params()
+    assert_same_parameters(restored, est)
+    assert_same_predictions(restored, est, X)
+
+
+@pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_round_trip_after_warm_start_predicts_identically(Estimator, Xy, round_trip):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, warm_start=True).fit(X, y)
+    est.set_params(max_iter=2)
+    est.fit(X, y)
+    restored = round_trip(est)
+    assert_same_predictions(restored, est, X)
+
+
+@pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_round_trip_after_partial_fit_predicts_identically(Estimator, Xy, round_trip):
+    X, y = Xy
+    est = Estimator(**SMALL_NET)
+    est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
+    est.partial_fit(X, y)
+    restored = round_trip(est)
+    assert_same_predictions(restored, est, X)
+
+
+def test_round_trip_of_a_multilabel_classifier():
+    X, Y = make_multilabel_classification(
+        n_samples=80, n_features=6, n_classes=3, random_state=0
+    )
+    est = DropoutMLPClassifier(**SMALL_NET).fit(X, Y)
+    for round_trip in (pickle_round_trip, joblib_round_trip, skops_round_trip):
+        assert_same_predictions(round_trip(est), est, X)
+
+
+def test_round_trip_keeps_string_class_labels(binary_data):
+    X, y = binary_data
+    est = DropoutMLPClassifier(**SMALL_NET).fit(X, y)
+    for round_trip in (pickle_round_trip, joblib_round_trip, skops_round_trip):
+        restored = round_trip(est)
+        assert_array_equal(restored.classes_, est.classes_, strict=True)
+        assert_same_predictions(restored, est, X)
+
+
+# ----------------------------------------------------- continued training
+@pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("kind", INPUT_KINDS)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_loaded_model_continues_partial_fit_like_the_original(
+    Estimator, Xy, kind, solver, round_trip
+):
+    # The optimizer's moments, the sample counter behind the dropout seed and
+    # the label binarizer all survive the round-trip.
+    X, y = Xy
+    X = make_X(kind, X)
+    est = Estimator(**SMALL_NET, solver=solver)
+    est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
+    est.partial_fit(X, y)
+    restored = round_trip(est)
+
+    est.partial_fit(X, y)
+    restored.partial_fit(X, y)
+
+    assert restored.t_ == est.t_
+    assert_same_parameters(restored, est)
+    assert_same_predictions(restored, est, X)
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_loaded_model_continues_warm_start_like_the_original(Estimator, Xy, round_trip):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, warm_start=True).fit(X, y)
+    restored = round_trip(est)
+    est.fit(X, y)
+    restored.fit(X, y)
+    assert_same_parameters(restored, est)
+    assert restored.loss_curve_ == est.loss_curve_
+
+
+# ------------------------------------------------------------------- skops
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({}, id="adam"),
+        pytest.param({"solver": "sgd", "learning_rate": "adaptive"}, id="sgd"),
+        pytest.param({"early_stopping": True}, id="early_stopping"),
+        pytest.param({"max_norm": None, "dropout_rate": 0.0}, id="no_dropout"),
+    ],
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_skops_needs_to_trust_only_skdropout_types(Estimator, Xy, params):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, **params}).fit(X, y)
+    data = sio.dumps(est)
+
+    untrusted = sio.get_untrusted_types(data=data)
+
+    assert untrusted, "the estimator class itself must need trusting"
+    outside = [name for name in untrusted if not name.startswith("skdropout.")]
+    assert outside == []
+    assert f"{Estimator.__module__}.{Estimator.__name__}" in untrusted
+    restored = sio.loads(data, trusted=untrusted)
+    assert_same_parameters(restored, est)
+    assert_same_predictions(restored, est, X)
+
+
+def test_skops_refuses_to_load_without_trusting_the_types(classification_data):
+    X, y = classification_data
+    data = sio.dumps(DropoutMLPClassifier(**SMALL_NET).fit(X, y))
+    with pytest.raises(UntrustedTypesFoundException, match="[Uu]ntrusted types"):
+        sio.loads(data)
+
+
+# ------------------------------------------------------------------ memory
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_saved_model_size_does_not_grow_with_the_training_set(Estimator):
+    # fit keeps no copy of X: the model is the same size after 100 or 2000 rows.
+    rng = np.random.RandomState(0)
+    sizes = []
+    for n_samples in (100, 2000):
+        X = rng.normal(size=(n_samples, 5))
+        y = (X[:, 0] > 0).astype(int)
+        y = y if is_classifier_class(Estimator) else y.astype(float)
+        est = Estimator(**{**SMALL_NET, "max_iter": 1}).fit(X, y)
+        # The loss curve has the same length; only the data size differs.
+        sizes.append(len(pickle.dumps(est)))
+    assert abs(sizes[1] - sizes[0]) < 64
