@@ -347,7 +347,6 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss.
-
         X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
                 default=None
             A validation set, scored without dropout after every epoch. It
