@@ -573,7 +573,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         return self._output_to_prediction(self._forward(X, check_input=check_input))
 
     def to_sklearn(self):
-        """This network as a fitted scikit-learn MLP, for deployment.
+        """Return this network as a fitted scikit-learn MLP, for deployment.
 
         Prediction is a plain forward pass, so sklearn's
         :class:`~sklearn.neural_network.MLPClassifier` or

@@ -197,7 +197,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 
     n_iter_ : int
@@ -486,7 +486,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return self._predict(X)
 
     def predict_proba(self, X):
-        """Class probabilities from the deterministic network.
+        """Estimate class probabilities with the deterministic network.
 
         Parameters
         ----------
@@ -506,7 +506,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return y_pred
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
+        """Return the logarithm of :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -524,7 +524,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             return np.log(proba, out=proba)
 
     def sample_predict(self, X, n_samples=100, random_state=None):
-        """Class probabilities from stochastic passes with dropout left on.
+        """Draw class probabilities from stochastic passes with dropout left on.
 
         Monte Carlo dropout (Gal and Ghahramani, 2016): every pass draws new
         dropout noise, so the spread of the passes shows how much the
@@ -561,7 +561,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return out
 
     def predict_proba_mc(self, X, n_samples=100, random_state=None):
-        """Monte Carlo dropout estimate of the class probabilities.
+        """Estimate the class probabilities by Monte Carlo dropout.
 
         The mean of :meth:`sample_predict` over its passes. Unlike
         :meth:`predict_proba`, which uses the deterministic network, it
@@ -596,7 +596,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return self.sample_predict(X, n_samples, random_state).mean(axis=0)
 
     def predictive_entropy(self, X, n_samples=100, random_state=None):
-        """Per-sample uncertainty: entropy of the Monte Carlo class probabilities.
+        """Measure per-sample uncertainty: entropy of the MC class probabilities.
 
         0 means every pass agrees with certainty; the maximum, ``log(n_classes)``,
         means the averaged prediction is uniform. For multilabel targets the

@@ -172,7 +172,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 
     n_iter_ : int
@@ -439,7 +439,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return samples.mean(axis=0), samples.std(axis=0)
 
     def sample_predict(self, X, n_samples=100, random_state=None):
-        """Outputs of stochastic passes with dropout left on (Monte Carlo dropout).
+        """Draw predictions from stochastic passes with dropout left on (MC dropout).
 
         Parameters
         ----------
