@@ -28,6 +28,10 @@ def apply_max_norm(coef, max_norm, norms=None):
     if norms is None:
         norms = np.empty(coef.shape[1], dtype=coef.dtype)
     np.einsum("ij,ij->j", coef, coef, out=norms)
+    # Most steps leave every column inside the ball: then the squared norms
+    # answer the question and the square roots are not needed.
+    if norms.max() <= max_norm * max_norm:
+        return 0
     np.sqrt(norms, out=norms)
     too_long = norms > max_norm
     n_clipped = int(np.count_nonzero(too_long))
