@@ -1,14 +1,9 @@
-"""Deterministic forward pass used for prediction and validation scoring."""
+"""Forward passes of a fitted network: deterministic, or with dropout left on."""
 
 import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS
-
-
-def _dot(a, b):
-    # Sparse @ dense returns a dense ndarray; dense @ dense goes to BLAS.
-    return a @ b
 
 
 def forward(X, coefs, intercepts, activation, out_activation, batch_rows=None):
@@ -44,15 +39,24 @@ def forward(X, coefs, intercepts, activation, out_activation, batch_rows=None):
     return out
 
 
-def _forward_rows(X, coefs, intercepts, activation, out_activation):
+def _forward_rows(X, coefs, intercepts, activation, out_activation, masks=None):
+    """One pass over some rows; with ``masks``, each hidden layer gets noise.
+
+    ``X`` must already carry its input noise. Sparse @ dense gives a dense
+    array, so every layer after the first is dense.
+    """
     hidden = ACTIVATIONS[activation]
     last = len(coefs) - 1
     A = X
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        A = _dot(A, W)
+        A = A @ W
         A += b
-        if i != last:
-            hidden(A)
+        if i == last:
+            break
+        hidden(A)
+        noise = None if masks is None else masks.sample(i + 1, A.shape[0])
+        if noise is not None:
+            A *= noise
     ACTIVATIONS[out_activation](A)
     return A
 
@@ -86,35 +90,19 @@ def forward_stochastic(
     n_outputs = coefs[-1].shape[1]
     out = np.empty((n_samples, n_rows, n_outputs), dtype=coefs[-1].dtype)
     chunk = max(1, batch_rows // n_samples)
-    hidden = ACTIVATIONS[activation]
-    last = len(coefs) - 1
     for start in range(0, n_rows, chunk):
         stop = min(start + chunk, n_rows)
         rows = X[start:stop]
-        stacked = (
-            sp.vstack([rows] * n_samples, format="csr")
-            if sp.issparse(rows)
-            else np.tile(rows, (n_samples, 1))
-        )
-        n_stacked = stacked.shape[0]
-        if sp.issparse(stacked):
+        if sp.issparse(rows):
+            stacked = sp.vstack([rows] * n_samples, format="csr")
             noise = masks.sample_flat(0, stacked.nnz)
             if noise is not None:
                 stacked.data *= noise
         else:
-            noise = masks.sample(0, n_stacked)
+            stacked = np.tile(rows, (n_samples, 1))
+            noise = masks.sample(0, stacked.shape[0])
             if noise is not None:
                 stacked *= noise
-        A = stacked
-        for i, (W, b) in enumerate(zip(coefs, intercepts)):
-            A = A @ W
-            A += b
-            if i == last:
-                break
-            hidden(A)
-            noise = masks.sample(i + 1, n_stacked)
-            if noise is not None:
-                A *= noise
-        ACTIVATIONS[out_activation](A)
+        A = _forward_rows(stacked, coefs, intercepts, activation, out_activation, masks)
         out[:, start:stop] = A.reshape(n_samples, stop - start, n_outputs)
     return out
