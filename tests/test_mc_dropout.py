@@ -6,9 +6,7 @@ from sklearn.datasets import load_iris
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def _sine_data(n=300, seed=0):

@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ._activations import ACTIVATIONS
+from ._activations import ACTIVATIONS, activation_workspace
 
 
 def forward(X, coefs, intercepts, activation, out_activation, batch_rows=None):
@@ -53,7 +53,9 @@ def _forward_rows(X, coefs, intercepts, activation, out_activation, masks=None):
         A += b
         if i == last:
             break
-        hidden(A)
+        # A one-row workspace broadcasts over the rows (hidden activations
+        # need no per-row state) and costs no memory worth mentioning.
+        hidden(A, activation_workspace(activation, 1, A.shape[1], A.dtype))
         noise = None if masks is None else masks.sample(i + 1, A.shape[0])
         if noise is not None:
             A *= noise

@@ -25,13 +25,21 @@ def apply_max_norm(coef, max_norm, norms=None):
     n_clipped : int
         How many columns were rescaled.
     """
+    return _project_columns(coef, max_norm, norms)[0]
+
+
+def _project_columns(coef, max_norm, norms=None):
+    """``apply_max_norm``, also returning the largest column norm after it."""
     if norms is None:
         norms = np.empty(coef.shape[1], dtype=coef.dtype)
+    if not norms.size:
+        return 0, 0.0
     np.einsum("ij,ij->j", coef, coef, out=norms)
     # Most steps leave every column inside the ball: then the squared norms
     # answer the question and the square roots are not needed.
-    if norms.max() <= max_norm * max_norm:
-        return 0
+    largest_square = float(norms.max())
+    if largest_square <= max_norm * max_norm:
+        return 0, np.sqrt(largest_square)
     np.sqrt(norms, out=norms)
     too_long = norms > max_norm
     n_clipped = int(np.count_nonzero(too_long))
@@ -41,4 +49,79 @@ def apply_max_norm(coef, max_norm, norms=None):
         np.divide(max_norm, norms, out=norms, where=too_long)
         norms[~too_long] = 1
         coef *= norms
-    return n_clipped
+    # With NaN norms (a diverged network) nothing compares True and the NaN
+    # is passed on: callers must then keep checking.
+    return n_clipped, max_norm if n_clipped else np.sqrt(largest_square)
+
+
+# Relative slack on every bound below: it absorbs the rounding of the norms
+# (float32 sums of up to thousands of squares) and of the optimizer's update,
+# so a check is skipped only when it could not have clipped anything.
+_SLACK = 1e-3
+
+
+class MaxNormConstraint:
+    """Enforce the max-norm constraint on a network's weight matrices.
+
+    Checking costs a pass over every weight. When the optimizer can bound how
+    far one step moves any single weight (Adam can, see
+    ``AdamOptimizer.step_bound``), a column of ``fan_in`` weights moves by at
+    most ``sqrt(fan_in)`` times that bound, so the largest column norm after
+    ``k`` steps is at most its last measured value plus the ``k`` bounds.
+    While that sum stays below the cap no column can exceed it, and the check
+    is skipped: the weights are exactly those that checking after every step
+    would give.
+
+    Parameters
+    ----------
+    coefs : list of ndarray of shape (fan_in, fan_out)
+        Weight matrices, projected in place.
+    max_norm : float
+        Largest allowed L2 norm of a column.
+    """
+
+    def __init__(self, coefs, max_norm):
+        self.coefs = coefs
+        self.max_norm = float(max_norm)
+        self._norms = [np.empty(W.shape[1], dtype=W.dtype) for W in coefs]
+        self._root_fan_in = [np.sqrt(W.shape[0]) for W in coefs]
+        self.forget()
+
+    def forget(self):
+        """Drop the bounds: the next ``project`` checks every matrix.
+
+        Call it whenever the weights change other than through the steps
+        reported to ``project``.
+        """
+        self._radius = [np.inf] * len(self.coefs)
+
+    def project(self, step_bound=None):
+        """Project the columns that may exceed the cap onto the ball.
+
+        Parameters
+        ----------
+        step_bound : float or None
+            Upper bound on how much any single weight changed since the last
+            call; None if unknown (every matrix is then checked).
+
+        Returns
+        -------
+        n_checked : int
+            How many matrices were actually checked.
+        """
+        n_checked = 0
+        limit = self.max_norm * (1 - _SLACK)
+        for i, W in enumerate(self.coefs):
+            if step_bound is not None:
+                radius = self._radius[i] + self._root_fan_in[i] * step_bound * (
+                    1 + _SLACK
+                )
+                if radius < limit:
+                    self._radius[i] = radius
+                    continue
+            _, largest = _project_columns(W, self.max_norm, self._norms[i])
+            n_checked += 1
+            # NaN (diverged weights) makes the radius NaN and every later
+            # comparison False: such a matrix is checked at every step.
+            self._radius[i] = largest * (1 + _SLACK)
+        return n_checked

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS, DERIVATIVES, activation_workspace
 from ._dropout import DropoutMasks
 from ._losses import LOSSES
-from ._max_norm import apply_max_norm
+from ._max_norm import MaxNormConstraint
 from ._parameters import empty_like_packed
 
 
@@ -110,7 +110,12 @@ class MinibatchTrainer:
             np.empty((rows, units[-1]), dtype=dtype),
             np.empty((rows, units[-1]), dtype=dtype),
         )
-        self._row_buffer = np.empty((rows, 1), dtype=dtype)
+        self._workspaces = [
+            activation_workspace(activation, rows, u, dtype) for u in units[1:-1]
+        ] + [activation_workspace(out_activation, rows, units[-1], dtype)]
+        # Summing a delta over the minibatch (the intercept gradient) is a
+        # matrix-vector product with ones: BLAS does it faster than np.sum.
+        self._ones = np.ones(rows, dtype=dtype)
         # Gradients live in one vector laid out like the packed parameters, so
         # that dividing by the batch weight is a single pass.
         self._grad_flat, self.grads = empty_like_packed(self.params)
@@ -131,7 +136,9 @@ class MinibatchTrainer:
         self._penalty_blocks = [
             (W, g, penalty_scratch[: W.size]) for W, g in zip(coef_blocks, grad_blocks)
         ]
-        self._norms = [np.empty(W.shape[1], dtype=dtype) for W in coefs]
+        self.constraint = (
+            None if max_norm is None else MaxNormConstraint(self.coefs, max_norm)
+        )
 
     # ------------------------------------------------------------------ epoch
     def run_epoch(self, X, Y, sample_weight, batch_size, order=None):
@@ -156,6 +163,10 @@ class MinibatchTrainer:
         """
         n_samples = X.shape[0]
         accumulated = 0.0
+        if self.constraint is not None:
+            # Between epochs the weights may have been restored from a
+            # checkpoint or set by the caller: measure them afresh.
+            self.constraint.forget()
         # Overflow is detected below, through the loss; numpy's warnings
         # about it would only repeat that news once per operation.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -184,11 +195,14 @@ class MinibatchTrainer:
                 self._X_buffer = np.empty(
                     (self._Y_buffer.shape[0], X.shape[1]), dtype=X.dtype
                 )
-            X_batch = np.take(X, idx, axis=0, out=self._X_buffer[:n])
-        Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n])
+            X_batch = np.take(X, idx, axis=0, out=self._X_buffer[:n], mode="clip")
+        # The indices come from a permutation of the rows, so they are valid;
+        # mode="clip" skips the bounds check, and with it the temporary that
+        # np.take otherwise fills before copying into ``out``.
+        Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n], mode="clip")
         sw = None
         if sample_weight is not None:
-            sw = np.take(sample_weight, idx, out=self._sw_buffer[:n])
+            sw = np.take(sample_weight, idx, out=self._sw_buffer[:n], mode="clip")
         return X_batch, Y_batch, sw
 
     # ------------------------------------------------------------------- step
@@ -213,9 +227,8 @@ class MinibatchTrainer:
         masks = self.sample_masks(X_batch) if self.masks.any_active else None
         loss = self.loss_and_gradients(X_batch, Y_batch, sample_weight, masks)
         self.optimizer.update(self._update_params, self._update_grads)
-        if self.max_norm is not None:
-            for W, norms in zip(self.coefs, self._norms):
-                apply_max_norm(W, self.max_norm, norms)
+        if self.constraint is not None:
+            self.constraint.project(self.optimizer.step_bound())
         return loss
 
     def loss_and_gradients(self, X_batch, Y_batch, sample_weight=None, masks=None):
@@ -308,10 +321,13 @@ class MinibatchTrainer:
             else:
                 np.dot(A, W, out=Z)
             Z += b
+            workspace = self._workspaces[i]
+            if workspace is not None:
+                workspace = workspace[:n]
             if i == last:
-                ACTIVATIONS[self.out_activation](Z, self._row_buffer[:n])
+                ACTIVATIONS[self.out_activation](Z, workspace)
                 break
-            hidden(Z)
+            hidden(Z, workspace)
             mask = masks[i + 1]
             if mask is None:
                 inputs.append(Z)
@@ -327,4 +343,4 @@ class MinibatchTrainer:
             grad[...] = A.T @ delta
         else:
             np.dot(A.T, delta, out=grad)
-        np.sum(delta, axis=0, out=self.intercept_grads[layer])
+        np.dot(self._ones[: delta.shape[0]], delta, out=self.intercept_grads[layer])

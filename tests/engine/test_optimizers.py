@@ -164,6 +164,55 @@ def test_adam_first_step_moves_each_weight_by_about_the_learning_rate(grad, lr):
     np.testing.assert_allclose(param, expected, rtol=1e-12, atol=1e-300)
 
 
+@given(
+    gradients=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 40), st.just(3)),
+        elements=st.floats(-1e6, 1e6) | st.sampled_from([0.0, 1e-12, -1e-12]),
+    ),
+    betas=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.999), (0.99, 0.999)]),
+)
+def test_adam_step_bound_holds_for_any_gradient_sequence(gradients, betas):
+    # Large gradients followed by tiny ones are the worst case: the first
+    # moment remembers them longer than the second moment's root shrinks.
+    lr = 1e-2
+    param = np.zeros(3)
+    optimizer = AdamOptimizer([param], lr, beta_1=betas[0], beta_2=betas[1])
+
+    for grad in gradients:
+        before = param.copy()
+        optimizer.update([param], [grad.copy()])
+        moved = np.abs(param - before).max()
+        assert moved <= optimizer.step_bound() * (1 + 1e-9)
+
+
+def test_adam_step_bound_is_the_learning_rate_at_the_first_step():
+    optimizer = AdamOptimizer([np.zeros(2)], 0.01)
+
+    optimizer.update([np.zeros(2)], [np.array([3.0, -1e-3])])
+
+    assert optimizer.step_bound() == pytest.approx(0.01, rel=1e-12)
+
+
+def test_adam_step_bound_is_reached_by_gradients_growing_like_beta_2_over_beta_1():
+    # Cauchy-Schwarz is an equality when g_k is proportional to
+    # (beta_2 / beta_1)**k: the bound cannot be lowered.
+    b1, b2 = 0.9, 0.999
+    param = np.zeros(1)
+    optimizer = AdamOptimizer([param], 1.0, beta_1=b1, beta_2=b2, epsilon=0.0)
+    for k in range(150):
+        before = param.copy()
+        optimizer.update([param], [np.array([(b2 / b1) ** k])])
+
+    moved = abs(param - before)[0]
+    assert moved <= optimizer.step_bound() * (1 + 1e-12)
+    assert moved == pytest.approx(optimizer.step_bound(), rel=1e-6)
+
+
+def test_sgd_gives_no_step_bound():
+    assert SGDOptimizer(_params(), 0.1).step_bound() is None
+
+
 # ------------------------------------------------------------------ schedules
 def test_invscaling_sets_the_learning_rate_from_the_samples_seen():
     optimizer = SGDOptimizer(_params(), 0.5, lr_schedule="invscaling", power_t=0.25)

@@ -93,6 +93,35 @@ def test_step_without_max_norm_lets_columns_grow_beyond_it():
     assert any(np.any(_column_norms(W) > 1.0) for W in coefs)
 
 
+def _train_with_adam(max_norm, skip_checks, dtype=np.float64, epochs=40):
+    """Coefs after Adam epochs; ``skip_checks=False`` checks after every step."""
+    coefs, intercepts = _parameters(dtype, scale=0.3)
+    optimizer = AdamOptimizer(coefs + intercepts, 0.01)
+    if not skip_checks:
+        optimizer.step_bound = lambda: None  # an optimizer without a bound
+    trainer = _trainer(coefs, intercepts, optimizer=optimizer, max_norm=max_norm)
+    checks = []
+    project = trainer.constraint.project
+    trainer.constraint.project = lambda bound: checks.append(project(bound))
+    X, Y, sample_weight = _data(dtype)
+    order = np.arange(N_ROWS)
+    for _ in range(epochs):
+        trainer.run_epoch(X, Y, sample_weight, BATCH_SIZE, order)
+    return coefs, sum(checks), len(checks) * len(coefs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_norm_skips_checks_without_changing_a_single_weight(dtype):
+    max_norm = 0.75  # the first layer's columns reach it, the others do not
+    skipped, n_checked, n_possible = _train_with_adam(max_norm, True, dtype)
+    every_step, _, _ = _train_with_adam(max_norm, False, dtype)
+
+    assert 0 < n_checked < n_possible  # some checks were skipped, some ran
+    assert any(np.isclose(_column_norms(W).max(), max_norm) for W in every_step)
+    for W_skipped, W_checked in zip(skipped, every_step):
+        np.testing.assert_array_equal(W_skipped, W_checked)
+
+
 # -------------------------------------------------------------------- run_epoch
 INPUT_KINDS = [
     pytest.param(np.float64, False, id="dense-float64"),
