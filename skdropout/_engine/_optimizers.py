@@ -32,6 +32,29 @@ def _chunks(*arrays):
         yield [f[start : start + _CHUNK] for f in flats]
 
 
+def _penalised_slices(params, grads, scratches, l2_sizes, *states):
+    """Slices of each parameter array with its L2 term already in the gradient.
+
+    ``l2_sizes[i]`` leading entries of ``params[i]`` carry the L2 penalty
+    (the weights; intercepts carry none). Adding ``l2 * param`` to a slice of
+    the gradient just before the update of that slice reads it while it is in
+    cache, instead of in a pass of its own over the whole network.
+    """
+    for arrays, n_penalised in zip(zip(params, grads, scratches, *states), l2_sizes):
+        start = 0
+        for param, grad, scratch, *rest in _chunks(*arrays):
+            stop = min(n_penalised - start, param.size)
+            start += param.size
+            yield param, grad, scratch, stop, rest
+
+
+def _add_l2(param, grad, scratch, n_penalised, l2):
+    """``grad += l2 * param`` on the first ``n_penalised`` entries."""
+    if l2 and n_penalised > 0:
+        np.multiply(param[:n_penalised], l2, out=scratch[:n_penalised])
+        grad[:n_penalised] += scratch[:n_penalised]
+
+
 class _Optimizer:
     def __init__(self, params, learning_rate_init):
         if not all(p.flags.c_contiguous for p in params):
@@ -60,6 +83,11 @@ class _Optimizer:
     def state_arrays(self):
         """The arrays holding the optimizer's state, updated in place."""
         return []
+
+    def _l2_sizes(self, params, l2_sizes):
+        if l2_sizes is None:
+            return [p.size for p in params]
+        return l2_sizes
 
     def state_scalars(self):
         """The scalar part of the optimizer's state, as a dict."""
@@ -145,21 +173,35 @@ class SGDOptimizer(_Optimizer):
         self.learning_rate /= 5.0
         return False
 
-    def update(self, params, grads):
-        """Take one step; ``grads`` is overwritten."""
+    def update(self, params, grads, l2=0.0, l2_sizes=None):
+        """Take one step; ``grads`` is overwritten.
+
+        Parameters
+        ----------
+        params, grads : list of ndarray
+        l2 : float, default=0.0
+            Coefficient of the L2 term added to the gradients first:
+            ``grad += l2 * param``.
+        l2_sizes : list of int, default=None
+            How many leading entries of each (flattened) parameter array the
+            L2 term applies to; None means all of them.
+        """
         momentum, lr = self.momentum, self.learning_rate
         scratches = self._workspace(params)
-        for arrays in zip(params, grads, self.velocities, scratches):
-            for param, grad, velocity, scratch in _chunks(*arrays):
-                grad *= lr
-                velocity *= momentum
-                velocity -= grad
-                if self.nesterov:
-                    np.multiply(velocity, momentum, out=scratch)
-                    scratch -= grad
-                    param += scratch
-                else:
-                    param += velocity
+        slices = _penalised_slices(
+            params, grads, scratches, self._l2_sizes(params, l2_sizes), self.velocities
+        )
+        for param, grad, scratch, n_penalised, (velocity,) in slices:
+            _add_l2(param, grad, scratch, n_penalised, l2)
+            grad *= lr
+            velocity *= momentum
+            velocity -= grad
+            if self.nesterov:
+                np.multiply(velocity, momentum, out=scratch)
+                scratch -= grad
+                param += scratch
+            else:
+                param += velocity
 
 
 class AdamOptimizer(_Optimizer):
@@ -230,8 +272,12 @@ class AdamOptimizer(_Optimizer):
             * np.sqrt(series)
         )
 
-    def update(self, params, grads):
-        """Take one step; ``grads`` is overwritten."""
+    def update(self, params, grads, l2=0.0, l2_sizes=None):
+        """Take one step; ``grads`` is overwritten.
+
+        ``l2`` and ``l2_sizes`` add an L2 term to the gradients first, as in
+        :meth:`SGDOptimizer.update`.
+        """
         self.t += 1
         beta_1, beta_2 = self.beta_1, self.beta_2
         self.learning_rate = float(
@@ -247,15 +293,21 @@ class AdamOptimizer(_Optimizer):
         root = np.sqrt(1 - beta_2)
         scale = self.learning_rate * (1 - beta_1) / root
         shifted_epsilon = self.epsilon / root
-        for arrays in zip(params, grads, self.ms, self.vs):
-            for param, grad, m, v in _chunks(*arrays):
-                m *= beta_1
-                m += grad
-                grad *= grad
-                v *= beta_2
-                v += grad
-                np.sqrt(v, out=grad)
-                grad += shifted_epsilon
-                grad *= -1.0 / scale
-                np.divide(m, grad, out=grad)
-                param += grad
+        # Adam needs scratch space only for the L2 term; without one, the
+        # gradients stand in (their slices are then never touched as such).
+        scratches = self._workspace(params) if l2 else grads
+        slices = _penalised_slices(
+            params, grads, scratches, self._l2_sizes(params, l2_sizes), self.ms, self.vs
+        )
+        for param, grad, scratch, n_penalised, (m, v) in slices:
+            _add_l2(param, grad, scratch, n_penalised, l2)
+            m *= beta_1
+            m += grad
+            grad *= grad
+            v *= beta_2
+            v += grad
+            np.sqrt(v, out=grad)
+            grad += shifted_epsilon
+            grad *= -1.0 / scale
+            np.divide(m, grad, out=grad)
+            param += grad

@@ -117,25 +117,21 @@ class MinibatchTrainer:
         # matrix-vector product with ones: BLAS does it faster than np.sum.
         self._ones = np.ones(rows, dtype=dtype)
         # Gradients live in one vector laid out like the packed parameters, so
-        # that dividing by the batch weight is a single pass.
+        # that the optimizer can update the whole network in one go.
         self._grad_flat, self.grads = empty_like_packed(self.params)
         self.coef_grads = self.grads[:n_layers]
         self.intercept_grads = self.grads[n_layers:]
         n_coef = sum(W.size for W in coefs)
         if flat_params is None:
             self._update_params, self._update_grads = self.params, self.grads
-            coef_blocks = [W.reshape(-1) for W in coefs]
-            grad_blocks = [g.reshape(-1) for g in self.coef_grads]
+            self._coef_blocks = [W.reshape(-1) for W in coefs]
+            self._l2_sizes = [W.size for W in coefs] + [0] * n_layers
         else:
             self._update_params, self._update_grads = [flat_params], [self._grad_flat]
             # Weights come first in the packed vector: the L2 penalty of the
             # whole network is then one contiguous block.
-            coef_blocks = [flat_params[:n_coef]]
-            grad_blocks = [self._grad_flat[:n_coef]]
-        penalty_scratch = np.empty(n_coef, dtype=dtype)
-        self._penalty_blocks = [
-            (W, g, penalty_scratch[: W.size]) for W, g in zip(coef_blocks, grad_blocks)
-        ]
+            self._coef_blocks = [flat_params[:n_coef]]
+            self._l2_sizes = [n_coef]
         self.constraint = (
             None if max_norm is None else MaxNormConstraint(self.coefs, max_norm)
         )
@@ -225,13 +221,23 @@ class MinibatchTrainer:
         if sample_weight is not None and not sample_weight.any():
             return 0.0
         masks = self.sample_masks(X_batch) if self.masks.any_active else None
-        loss = self.loss_and_gradients(X_batch, Y_batch, sample_weight, masks)
-        self.optimizer.update(self._update_params, self._update_grads)
+        loss = self.loss_and_gradients(
+            X_batch, Y_batch, sample_weight, masks, penalty_gradient=False
+        )
+        # The optimizer adds the L2 term's gradient slice by slice, while each
+        # slice of weights and gradients is in cache for its own update,
+        # rather than in two passes of their own over all the weights.
+        l2 = self.alpha / _batch_weight(X_batch.shape[0], sample_weight)
+        self.optimizer.update(
+            self._update_params, self._update_grads, l2=l2, l2_sizes=self._l2_sizes
+        )
         if self.constraint is not None:
             self.constraint.project(self.optimizer.step_bound())
         return loss
 
-    def loss_and_gradients(self, X_batch, Y_batch, sample_weight=None, masks=None):
+    def loss_and_gradients(
+        self, X_batch, Y_batch, sample_weight=None, masks=None, penalty_gradient=True
+    ):
         """Loss of one minibatch and its gradients, for given masks.
 
         The gradients land in ``coef_grads`` and ``intercept_grads``. Passing
@@ -247,6 +253,10 @@ class MinibatchTrainer:
             One mask per masked layer (input first), each None or an array of
             the layer's shape (a 1-D array over stored entries for sparse
             input); None means no dropout.
+        penalty_gradient : bool, default=True
+            Whether to add the L2 term's gradient to ``coef_grads``. The loss
+            includes the L2 term either way; ``step`` leaves the gradient to
+            the optimizer.
 
         Returns
         -------
@@ -260,12 +270,12 @@ class MinibatchTrainer:
         inputs = self._forward_train(X_batch, masks, n)
         out = self._act[last][:n]
 
-        sw_sum = n if sample_weight is None else float(sample_weight.sum())
+        sw_sum = _batch_weight(n, sample_weight)
         loss = LOSSES[self.loss](
             Y_batch, out, sample_weight, [s[:n] for s in self._loss_scratch]
         )
         if self.alpha:
-            squares = sum(float(np.dot(W, W)) for W, _, _ in self._penalty_blocks)
+            squares = sum(float(np.dot(W, W)) for W in self._coef_blocks)
             loss += (0.5 * self.alpha) * squares / sw_sum
 
         delta = self._deltas[last][:n]
@@ -289,10 +299,10 @@ class MinibatchTrainer:
             derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
             self._layer_gradients(i - 1, inputs[i - 1], below)
             delta = below
-        if self.alpha:
-            for W, grad, scratch in self._penalty_blocks:
-                np.multiply(W, self.alpha / sw_sum, out=scratch)
-                grad += scratch
+        if self.alpha and penalty_gradient:
+            # Outside the training loop (step passes False): allocating is fine.
+            for W, grad in zip(self.coefs, self.coef_grads):
+                grad += (self.alpha / sw_sum) * W
         return loss
 
     def _forward_train(self, X_batch, masks, n):
@@ -344,3 +354,8 @@ class MinibatchTrainer:
         else:
             np.dot(A.T, delta, out=grad)
         np.dot(self._ones[: delta.shape[0]], delta, out=self.intercept_grads[layer])
+
+
+def _batch_weight(n_rows, sample_weight):
+    """Total weight of a minibatch: its number of rows if unweighted."""
+    return n_rows if sample_weight is None else float(sample_weight.sum())

@@ -213,6 +213,38 @@ def test_sgd_gives_no_step_bound():
     assert SGDOptimizer(_params(), 0.1).step_bound() is None
 
 
+# ------------------------------------------------------------------ L2 term
+OPTIMIZERS = [
+    pytest.param(lambda params: SGDOptimizer(params, 0.1, momentum=0.9), id="sgd"),
+    pytest.param(lambda params: AdamOptimizer(params, 0.01), id="adam"),
+]
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
+@pytest.mark.parametrize(
+    "size, n_penalised",
+    [(10, 10), (10, 4), (10, 0), ((1 << 19) + 1000, 3 * (1 << 16) + 123)],
+    ids=["whole", "prefix", "none", "prefix-ending-inside-a-slice"],
+)
+def test_l2_term_equals_adding_l2_times_the_penalised_weights_to_the_gradient(
+    make_optimizer, size, n_penalised
+):
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=size).astype(np.float32)
+    grad = rng.normal(size=size).astype(np.float32)
+    l2 = np.float32(0.03)
+    with_term, by_hand = start.copy(), start.copy()
+    summed = grad.copy()
+    summed[:n_penalised] += l2 * start[:n_penalised]
+
+    make_optimizer([with_term]).update(
+        [with_term], [grad.copy()], l2=l2, l2_sizes=[n_penalised]
+    )
+    make_optimizer([by_hand]).update([by_hand], [summed])
+
+    np.testing.assert_array_equal(with_term, by_hand)
+
+
 # ------------------------------------------------------------------ schedules
 def test_invscaling_sets_the_learning_rate_from_the_samples_seen():
     optimizer = SGDOptimizer(_params(), 0.5, lr_schedule="invscaling", power_t=0.25)
