@@ -16,7 +16,9 @@ from scipy.special import xlogy
 def _weighted_mean_of_row_sums(values, sample_weight):
     """Mean over rows (weighted) of the sum over columns of ``values``."""
     if sample_weight is None:
-        return float(values.sum()) / values.shape[0]
+        # np.add.reduce rather than values.sum(): the same sum without the
+        # Python layer, which costs more than the sum of a minibatch's losses.
+        return float(np.add.reduce(values, axis=None)) / values.shape[0]
     return float(np.dot(sample_weight, values).sum()) / float(sample_weight.sum())
 
 
@@ -38,11 +40,19 @@ def poisson(y_true, y_pred, sample_weight, scratch):
     return _weighted_mean_of_row_sums(terms, sample_weight)
 
 
+def _clip_probabilities(y_prob, out):
+    """``y_prob`` clipped to [eps, 1 - eps], so that both logs stay finite."""
+    eps = np.finfo(y_prob.dtype).eps
+    # Two ufunc calls: np.clip's Python layer costs more than clipping a
+    # minibatch's few probabilities.
+    np.maximum(y_prob, eps, out=out)
+    np.minimum(out, 1 - eps, out=out)
+    return out
+
+
 def log_loss(y_true, y_prob, sample_weight, scratch):
     """Categorical cross-entropy of one-hot ``y_true`` under ``y_prob``."""
-    eps = np.finfo(y_prob.dtype).eps
-    log_prob = scratch[0]
-    np.clip(y_prob, eps, 1 - eps, out=log_prob)
+    log_prob = _clip_probabilities(y_prob, scratch[0])
     np.log(log_prob, out=log_prob)
     log_prob *= y_true
     return -_weighted_mean_of_row_sums(log_prob, sample_weight)
@@ -50,9 +60,8 @@ def log_loss(y_true, y_prob, sample_weight, scratch):
 
 def binary_log_loss(y_true, y_prob, sample_weight, scratch):
     """Binary cross-entropy, summed over independent logistic outputs."""
-    eps = np.finfo(y_prob.dtype).eps
     log_p, log_not_p = scratch
-    np.clip(y_prob, eps, 1 - eps, out=log_p)
+    _clip_probabilities(y_prob, log_p)
     np.subtract(1, log_p, out=log_not_p)
     np.log(log_p, out=log_p)
     np.log(log_not_p, out=log_not_p)

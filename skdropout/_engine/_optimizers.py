@@ -8,6 +8,8 @@ for operation, so that a network trained without dropout matches sklearn's
 MLP to rounding.
 """
 
+import math
+
 import numpy as np
 
 # Elements per slice of an update: the four arrays an Adam step touches then
@@ -264,12 +266,12 @@ class AdamOptimizer(_Optimizer):
             try:
                 series = (1 - ratio**self.t) / (1 - ratio)
             except OverflowError:
-                return np.inf
+                return math.inf
         return (
             self.learning_rate
             * (1 - self.beta_1)
-            / np.sqrt(1 - self.beta_2)
-            * np.sqrt(series)
+            / math.sqrt(1 - self.beta_2)
+            * math.sqrt(series)
         )
 
     def update(self, params, grads, l2=0.0, l2_sizes=None):
@@ -280,9 +282,8 @@ class AdamOptimizer(_Optimizer):
         """
         self.t += 1
         beta_1, beta_2 = self.beta_1, self.beta_2
-        self.learning_rate = float(
-            self.learning_rate_init * np.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
-        )
+        correction = math.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
+        self.learning_rate = float(self.learning_rate_init * correction)
         # The moments are stored divided by (1 - beta): M = m / (1 - beta_1)
         # and V = v / (1 - beta_2). Their updates then need no scaling pass
         # (M = beta_1 * M + g), and the constants fold into two scalars:
@@ -290,7 +291,7 @@ class AdamOptimizer(_Optimizer):
         #     = M / ((sqrt(V) + epsilon / sqrt(1 - beta_2)) / scale),
         # with scale = learning_rate * (1 - beta_1) / sqrt(1 - beta_2).
         # Ten passes over the parameters instead of twelve, and no scratch.
-        root = np.sqrt(1 - beta_2)
+        root = math.sqrt(1 - beta_2)
         scale = self.learning_rate * (1 - beta_1) / root
         shifted_epsilon = self.epsilon / root
         # Adam needs scratch space only for the L2 term; without one, the

@@ -267,7 +267,8 @@ class MinibatchTrainer:
         last = n_layers - 1
         if masks is None:
             masks = [None] * n_layers
-        inputs = self._forward_train(X_batch, masks, n)
+        sparse = sp.issparse(X_batch)
+        inputs = self._forward_train(X_batch, masks, n, sparse)
         out = self._act[last][:n]
 
         sw_sum = _batch_weight(n, sample_weight)
@@ -289,7 +290,7 @@ class MinibatchTrainer:
             row_weights = self._sw_scaled[:n]
             np.divide(sample_weight, sw_sum, out=row_weights)
             delta *= row_weights.reshape(-1, 1)
-        self._layer_gradients(last, inputs[last], delta)
+        self._layer_gradients(last, inputs[last], delta, sparse and last == 0)
         derivative = DERIVATIVES[self.activation]
         for i in range(last, 0, -1):
             below = self._deltas[i - 1][:n]
@@ -297,7 +298,7 @@ class MinibatchTrainer:
             if masks[i] is not None:
                 below *= masks[i]
             derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
-            self._layer_gradients(i - 1, inputs[i - 1], below)
+            self._layer_gradients(i - 1, inputs[i - 1], below, sparse and i == 1)
             delta = below
         if self.alpha and penalty_gradient:
             # Outside the training loop (step passes False): allocating is fine.
@@ -305,11 +306,15 @@ class MinibatchTrainer:
                 grad += (self.alpha / sw_sum) * W
         return loss
 
-    def _forward_train(self, X_batch, masks, n):
-        """Forward pass with masks; returns each layer's (dropped) input."""
+    def _forward_train(self, X_batch, masks, n, sparse):
+        """Forward pass with masks; returns each layer's (dropped) input.
+
+        ``sparse`` says whether ``X_batch`` is a sparse matrix; only the first
+        layer's input can be (sparse @ dense is dense).
+        """
         first = masks[0]
         if first is not None:
-            if sp.issparse(X_batch):
+            if sparse:
                 X_batch = X_batch.copy()
                 X_batch.data *= first
             else:
@@ -326,7 +331,7 @@ class MinibatchTrainer:
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             Z = self._act[i][:n]
             A = inputs[i]
-            if sp.issparse(A):
+            if sparse and i == 0:
                 Z[...] = A @ W
             else:
                 np.dot(A, W, out=Z)
@@ -347,9 +352,9 @@ class MinibatchTrainer:
                 inputs.append(dropped)
         return inputs
 
-    def _layer_gradients(self, layer, A, delta):
+    def _layer_gradients(self, layer, A, delta, sparse):
         grad = self.coef_grads[layer]
-        if sp.issparse(A):
+        if sparse:
             grad[...] = A.T @ delta
         else:
             np.dot(A.T, delta, out=grad)
