@@ -1,9 +1,10 @@
 """Stochastic optimizers that update lists of parameter arrays in place.
 
 They hold their own state (velocities, moment estimates), allocated once per
-fit in the parameters' dtype. ``update`` consumes the gradient arrays: it uses
-them as workspace, so the caller must recompute them before the next step.
-The arithmetic follows scikit-learn's ``_stochastic_optimizers`` operation
+fit in the parameters' dtype. ``update`` only reads the gradients: its
+workspace is two slices' worth of scratch, which stays in cache, so that the
+step writes back to memory nothing but the parameters and the state. The
+arithmetic follows scikit-learn's ``_stochastic_optimizers`` operation
 for operation, so that a network trained without dropout matches sklearn's
 MLP to rounding.
 """
@@ -34,27 +35,41 @@ def _chunks(*arrays):
         yield [f[start : start + _CHUNK] for f in flats]
 
 
-def _penalised_slices(params, grads, scratches, l2_sizes, *states):
-    """Slices of each parameter array with its L2 term already in the gradient.
+def _slice_length(size):
+    """Length of the longest slice ``_chunks`` cuts an array of ``size`` into."""
+    return size if size <= _WHOLE else _CHUNK
 
-    ``l2_sizes[i]`` leading entries of ``params[i]`` carry the L2 penalty
-    (the weights; intercepts carry none). Adding ``l2 * param`` to a slice of
-    the gradient just before the update of that slice reads it while it is in
-    cache, instead of in a pass of its own over the whole network.
+
+def _slices(params, grads, l2_sizes, *states):
+    """Aligned slices of each parameter array, its gradient and its states.
+
+    Also yields how many leading entries of the slice carry the L2 term:
+    ``l2_sizes[i]`` leading entries of ``params[i]`` do (the weights;
+    intercepts carry none).
     """
-    for arrays, n_penalised in zip(zip(params, grads, scratches, *states), l2_sizes):
+    for arrays, n_penalised in zip(zip(params, grads, *states), l2_sizes):
         start = 0
-        for param, grad, scratch, *rest in _chunks(*arrays):
-            stop = min(n_penalised - start, param.size)
+        for param, grad, *rest in _chunks(*arrays):
+            yield param, grad, min(max(n_penalised - start, 0), param.size), rest
             start += param.size
-            yield param, grad, scratch, stop, rest
 
 
-def _add_l2(param, grad, scratch, n_penalised, l2):
-    """``grad += l2 * param`` on the first ``n_penalised`` entries."""
-    if l2 and n_penalised > 0:
-        np.multiply(param[:n_penalised], l2, out=scratch[:n_penalised])
-        grad[:n_penalised] += scratch[:n_penalised]
+def _with_l2(param, grad, n_penalised, l2, out):
+    """``grad + l2 * param`` on the first ``n_penalised`` entries.
+
+    Written to ``out`` (returned, cut to the slice's length); ``grad`` itself
+    is returned when no entry carries the term. Adding the term slice by
+    slice, just before the slice's update, reads the weights while they are
+    in cache, instead of in passes of their own over the whole network.
+    """
+    if not l2 or n_penalised == 0:
+        return grad
+    total = out[: grad.size]
+    np.multiply(param[:n_penalised], l2, out=total[:n_penalised])
+    total[:n_penalised] += grad[:n_penalised]
+    if n_penalised < grad.size:
+        total[n_penalised:] = grad[n_penalised:]
+    return total
 
 
 class _Optimizer:
@@ -67,11 +82,15 @@ class _Optimizer:
         self._scratch = None
 
     def _workspace(self, params):
-        # Scratch space is rebuilt on demand rather than stored, so that a
-        # pickled estimator does not carry a copy of its parameters' size.
-        if self._scratch is None:
-            self._scratch = [np.empty_like(p) for p in params]
-        return self._scratch
+        """Two scratch vectors as long as the longest slice of ``params``."""
+        # Rebuilt on demand rather than stored, so that a pickled estimator
+        # does not carry it.
+        length = max(_slice_length(p.size) for p in params)
+        dtype = params[0].dtype
+        scratch = self._scratch
+        if scratch is None or scratch[0].size < length or scratch[0].dtype != dtype:
+            self._scratch = scratch = (np.empty(length, dtype), np.empty(length, dtype))
+        return scratch
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -176,7 +195,7 @@ class SGDOptimizer(_Optimizer):
         return False
 
     def update(self, params, grads, l2=0.0, l2_sizes=None):
-        """Take one step; ``grads`` is overwritten.
+        """Take one step; ``grads`` are only read.
 
         Parameters
         ----------
@@ -189,19 +208,20 @@ class SGDOptimizer(_Optimizer):
             L2 term applies to; None means all of them.
         """
         momentum, lr = self.momentum, self.learning_rate
-        scratches = self._workspace(params)
-        slices = _penalised_slices(
-            params, grads, scratches, self._l2_sizes(params, l2_sizes), self.velocities
-        )
-        for param, grad, scratch, n_penalised, (velocity,) in slices:
-            _add_l2(param, grad, scratch, n_penalised, l2)
-            grad *= lr
+        first, second = self._workspace(params)
+        l2_sizes = self._l2_sizes(params, l2_sizes)
+        for param, grad, n_penalised, (velocity,) in _slices(
+            params, grads, l2_sizes, self.velocities
+        ):
+            step = second[: param.size]
+            np.multiply(_with_l2(param, grad, n_penalised, l2, first), lr, out=step)
             velocity *= momentum
-            velocity -= grad
+            velocity -= step
             if self.nesterov:
-                np.multiply(velocity, momentum, out=scratch)
-                scratch -= grad
-                param += scratch
+                look_ahead = first[: param.size]
+                np.multiply(velocity, momentum, out=look_ahead)
+                look_ahead -= step
+                param += look_ahead
             else:
                 param += velocity
 
@@ -275,7 +295,7 @@ class AdamOptimizer(_Optimizer):
         )
 
     def update(self, params, grads, l2=0.0, l2_sizes=None):
-        """Take one step; ``grads`` is overwritten.
+        """Take one step; ``grads`` are only read.
 
         ``l2`` and ``l2_sizes`` add an L2 term to the gradients first, as in
         :meth:`SGDOptimizer.update`.
@@ -290,25 +310,24 @@ class AdamOptimizer(_Optimizer):
         #   learning_rate * m / (sqrt(v) + epsilon)
         #     = M / ((sqrt(V) + epsilon / sqrt(1 - beta_2)) / scale),
         # with scale = learning_rate * (1 - beta_1) / sqrt(1 - beta_2).
-        # Ten passes over the parameters instead of twelve, and no scratch.
+        # Ten passes over the parameters instead of twelve.
         root = math.sqrt(1 - beta_2)
         scale = self.learning_rate * (1 - beta_1) / root
         shifted_epsilon = self.epsilon / root
-        # Adam needs scratch space only for the L2 term; without one, the
-        # gradients stand in (their slices are then never touched as such).
-        scratches = self._workspace(params) if l2 else grads
-        slices = _penalised_slices(
-            params, grads, scratches, self._l2_sizes(params, l2_sizes), self.ms, self.vs
-        )
-        for param, grad, scratch, n_penalised, (m, v) in slices:
-            _add_l2(param, grad, scratch, n_penalised, l2)
+        first, second = self._workspace(params)
+        l2_sizes = self._l2_sizes(params, l2_sizes)
+        for param, grad, n_penalised, (m, v) in _slices(
+            params, grads, l2_sizes, self.ms, self.vs
+        ):
+            grad = _with_l2(param, grad, n_penalised, l2, first)
+            step = second[: param.size]
             m *= beta_1
             m += grad
-            grad *= grad
+            np.multiply(grad, grad, out=step)
             v *= beta_2
-            v += grad
-            np.sqrt(v, out=grad)
-            grad += shifted_epsilon
-            grad *= -1.0 / scale
-            np.divide(m, grad, out=grad)
-            param += grad
+            v += step
+            np.sqrt(v, out=step)
+            step += shifted_epsilon
+            step *= -1.0 / scale
+            np.divide(m, step, out=step)
+            param += step

@@ -26,7 +26,7 @@ GRADIENTS = [
 
 
 def _take_steps(optimizer, params, gradients):
-    """Apply each step's gradients (copies: update uses them as workspace)."""
+    """Apply each step's gradients."""
     trajectory = []
     for grads in gradients:
         optimizer.update(params, [g.copy() for g in grads])
@@ -243,6 +243,20 @@ def test_l2_term_equals_adding_l2_times_the_penalised_weights_to_the_gradient(
     make_optimizer([by_hand]).update([by_hand], [summed])
 
     np.testing.assert_array_equal(with_term, by_hand)
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("l2", [0.0, 0.03])
+@pytest.mark.parametrize("size", [10, (1 << 19) + 1000], ids=["whole", "sliced"])
+def test_update_only_reads_the_gradients(make_optimizer, l2, size):
+    rng = np.random.default_rng(0)
+    param = rng.normal(size=size)
+    grad = rng.normal(size=size)
+    before = grad.copy()
+
+    make_optimizer([param]).update([param], [grad], l2=l2, l2_sizes=[size // 2])
+
+    np.testing.assert_array_equal(grad, before)
 
 
 # ------------------------------------------------------------------ schedules
