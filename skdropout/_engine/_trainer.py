@@ -184,6 +184,9 @@ class MinibatchTrainer:
             return X[rows], Y[rows], sw
         idx = order[start:stop]
         n = stop - start
+        # The indices come from a permutation of the rows, so they are valid:
+        # mode="clip" skips the bounds check, and with it the temporary that
+        # np.take otherwise fills before copying into ``out``.
         if sp.issparse(X):
             X_batch = X[idx]
         else:
@@ -192,9 +195,6 @@ class MinibatchTrainer:
                     (self._Y_buffer.shape[0], X.shape[1]), dtype=X.dtype
                 )
             X_batch = np.take(X, idx, axis=0, out=self._X_buffer[:n], mode="clip")
-        # The indices come from a permutation of the rows, so they are valid;
-        # mode="clip" skips the bounds check, and with it the temporary that
-        # np.take otherwise fills before copying into ``out``.
         Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n], mode="clip")
         sw = None
         if sample_weight is not None:
