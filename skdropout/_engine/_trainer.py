@@ -40,7 +40,9 @@ class MinibatchTrainer:
         layer. None means no dropout anywhere.
     max_norm : float, default=None
         Cap on the L2 norm of every unit's incoming weights, enforced after
-        each update. None disables it.
+        each update (see :class:`MaxNormConstraint`, which skips the checks
+        that the optimizer's step bound shows cannot clip). None disables
+        it.
     rng : numpy.random.Generator, default=None
         Source of the dropout masks; needed only if a rate is above 0.
     dropout_type : {'bernoulli', 'gaussian'}, default='bernoulli'
