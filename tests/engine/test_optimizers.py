@@ -170,7 +170,9 @@ def test_adam_first_step_moves_each_weight_by_about_the_learning_rate(grad, lr):
         st.tuples(st.integers(1, 40), st.just(3)),
         elements=st.floats(-1e6, 1e6) | st.sampled_from([0.0, 1e-12, -1e-12]),
     ),
-    betas=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.999), (0.99, 0.999)]),
+    betas=st.sampled_from(
+        [(0.9, 0.999), (0.5, 0.9), (0.0, 0.999), (0.99, 0.999), (0.99, 0.9)]
+    ),
 )
 def test_adam_step_bound_holds_for_any_gradient_sequence(gradients, betas):
     # Large gradients followed by tiny ones are the worst case: the first
@@ -207,6 +209,15 @@ def test_adam_step_bound_is_reached_by_gradients_growing_like_beta_2_over_beta_1
     moved = abs(param - before)[0]
     assert moved <= optimizer.step_bound() * (1 + 1e-12)
     assert moved == pytest.approx(optimizer.step_bound(), rel=1e-6)
+
+
+def test_adam_step_bound_is_infinite_once_beta_1_squared_over_beta_2_explodes():
+    # With beta_1**2 > beta_2 the Cauchy-Schwarz series grows geometrically;
+    # past float range the bound is inf, and max-norm then checks every step.
+    optimizer = AdamOptimizer([np.zeros(1)], 0.01, beta_1=0.99, beta_2=0.9)
+    optimizer.t = 100_000
+
+    assert optimizer.step_bound() == np.inf
 
 
 def test_sgd_gives_no_step_bound():
