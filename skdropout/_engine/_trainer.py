@@ -79,7 +79,6 @@ class MinibatchTrainer:
         self.loss = loss
         self.alpha = alpha
         self.optimizer = optimizer
-        self.max_norm = max_norm
         dtype = coefs[0].dtype
         self.dtype = dtype
         units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
