@@ -24,6 +24,11 @@ Contenders, timed in this fixed order inside every repeat:
   (backward) and ``A.T @ D`` for every layer (gradients), the minibatches
   being contiguous row slices of X. No gather, bias, activation, loss,
   optimizer or dropout: a lower bound for any NumPy MLP.
+- ``floor+adam``: the same products plus, after every minibatch, skdropout's
+  Adam step (no L2 term) on all parameters, laid out in one vector as
+  skdropout lays them out: what an engine costs whose only work besides the
+  products is the optimizer. Its ratio to sklearn bounds what any change
+  outside the optimizer could still gain.
 - ``sklearn``: ``MLPClassifier`` / ``MLPRegressor`` with the same network,
   batch size and epochs (it has no dropout).
 - ``skdropout``: ``DropoutMLPClassifier`` / ``DropoutMLPRegressor`` with
@@ -91,9 +96,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._engine._optimizers import AdamOptimizer
+from skdropout._engine._parameters import empty_like_packed, pack_parameters
 
 SEED = 0
-CONTENDERS = ["floor", "sklearn", "skdropout", "skdropout-off", "torch"]
+CONTENDERS = ["floor", "floor+adam", "sklearn", "skdropout", "skdropout-off", "torch"]
 DROPOUT_ON = {"dropout_rate": 0.5, "input_dropout": 0.2, "max_norm": 3.0}
 DROPOUT_OFF = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
 WARMUP_ROWS = 2048
@@ -174,21 +181,33 @@ WORKLOADS = {"W1": make_w1, "W2": make_w2, "W3": make_w3}
 
 
 # -------------------------------------------------------------- contenders
-def run_floor(wl, epochs):
-    """Only the matrix products of ``epochs`` epochs, on preallocated arrays."""
+def run_floor(wl, epochs, optimizer=False):
+    """Only the matrix products of ``epochs`` epochs, on preallocated arrays.
+
+    With ``optimizer=True``, also skdropout's Adam step (without L2 term) on
+    the network's parameters after every minibatch: the floor of an engine
+    whose only other cost is its optimizer.
+    """
     dtype = wl.X.dtype
     rng = np.random.default_rng(SEED)
     units = [wl.X.shape[1], *wl.hidden, wl.n_outputs]
     rows = wl.batch_size
-    coefs = [
+    init = [
         (rng.uniform(-1, 1, (i, o)) * np.sqrt(6 / (i + o))).astype(dtype)
         for i, o in zip(units[:-1], units[1:])
     ]
-    grads = [np.empty_like(W) for W in coefs]
+    init += [np.zeros(o, dtype=dtype) for o in units[1:]]
+    # Laid out like skdropout's parameters: one vector, the arrays views of it.
+    flat, params = pack_parameters(init)
+    flat_grad, grads = empty_like_packed(init)
+    flat_grad[:] = rng.standard_normal(flat_grad.size) * 1e-3
+    adam = AdamOptimizer([flat]) if optimizer else None
+    n_layers = len(units) - 1
+    coefs, coef_grads = params[:n_layers], grads[:n_layers]
     acts = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
     deltas = [rng.standard_normal((rows, u)).astype(dtype) for u in units[1:]]
     n_samples = wl.X.shape[0]
-    last = len(coefs) - 1
+    last = n_layers - 1
     start_time = time.perf_counter()
     for _ in range(epochs):
         for start in range(0, n_samples, rows):
@@ -200,8 +219,14 @@ def run_floor(wl, epochs):
             for i in range(last, 0, -1):
                 np.dot(deltas[i][:n], coefs[i].T, out=deltas[i - 1][:n])
             for i in range(last + 1):
-                np.dot(inputs[i].T, deltas[i][:n], out=grads[i])
+                np.dot(inputs[i].T, deltas[i][:n], out=coef_grads[i])
+            if adam is not None:
+                adam.update([flat], [flat_grad])
     return time.perf_counter() - start_time, None
+
+
+def run_floor_adam(wl, epochs):
+    return run_floor(wl, epochs, optimizer=True)
 
 
 def _mlp_params(wl, epochs):
@@ -290,6 +315,7 @@ def run_torch(wl, epochs, threads=2):
 
 RUNNERS = {
     "floor": run_floor,
+    "floor+adam": run_floor_adam,
     "sklearn": run_sklearn,
     "skdropout": run_skdropout,
     "skdropout-off": run_skdropout_off,
@@ -427,6 +453,7 @@ def markdown_table(results):
     header = [
         "workload",
         "floor",
+        "floor+adam",
         "sklearn",
         "skdropout",
         "skdropout-off",
@@ -435,6 +462,7 @@ def markdown_table(results):
         "skdropout/torch",
         "on/off",
         "skdropout/floor",
+        "(floor+adam)/sklearn",
         "predict skdropout/sklearn",
     ]
     lines = [
@@ -453,6 +481,7 @@ def markdown_table(results):
             _fmt_ratio(med["skdropout"], med["torch"]),
             _fmt_ratio(med["skdropout"], med["skdropout-off"]),
             _fmt_ratio(med["skdropout"], med["floor"]),
+            _fmt_ratio(med["floor+adam"], med["sklearn"]),
             _fmt_ratio(pred["skdropout"], pred["sklearn"]),
         ]
         lines.append("| " + " | ".join(row) + " |")
