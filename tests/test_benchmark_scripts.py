@@ -1,0 +1,78 @@
+"""The benchmark scripts keep running as the engine changes.
+
+They import private engine modules (the optimizer, the parameter packing), so
+a refactor can break them without any other test noticing. These tests run
+them on tiny data; they check that every contender is timed and reported,
+never how fast.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench_training():
+    return load_script("bench_training")
+
+
+@pytest.fixture(scope="module")
+def tiny_result(bench_training):
+    """W1 cut to 256 rows, every contender but PyTorch, one epoch, one repeat."""
+    workload = bench_training.make_w1(np.dtype(np.float32), quick=True).subset(256)
+    runners = {
+        name: run for name, run in bench_training.RUNNERS.items() if name != "torch"
+    }
+    return bench_training.bench_workload(
+        workload, runners, repeats=1, target=0.0, log=lambda message: None
+    )
+
+
+def test_every_contender_gets_a_positive_epoch_time(tiny_result, bench_training):
+    times = tiny_result["seconds_per_epoch"]
+    assert set(times) == set(bench_training.CONTENDERS) - {"torch"}
+    assert all(len(t) == 1 and t[0] > 0 for t in times.values())
+    assert tiny_result["epochs"] == 1
+
+
+def test_table_has_one_cell_per_column(tiny_result, bench_training):
+    header, rule, row = bench_training.markdown_table([tiny_result]).splitlines()
+    n_columns = header.count("|") - 1
+    assert rule.count("|") - 1 == n_columns
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert len(cells) == n_columns
+    # Only the torch time and the ratio to it are missing without PyTorch.
+    assert cells.count("–") == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_floor_with_adam_runs_in_the_workload_dtype(bench_training, dtype):
+    workload = bench_training.make_w1(np.dtype(dtype), quick=True).subset(128)
+    seconds, model = bench_training.run_floor_adam(workload, epochs=1)
+    assert seconds > 0 and model is None
+
+
+def test_memory_script_measures_a_fit_in_a_child_process():
+    bench_memory = load_script("bench_memory")
+    result = bench_memory.measure("skdropout", "fit", 5000)
+    assert result["model_dtype"] == "float32"
+    assert result["x_bytes"] == 5000 * bench_memory.N_FEATURES * 4
+    assert result["peak_bytes"] >= result["after_x_bytes"] >= result["baseline_bytes"]
+    row = bench_memory.markdown_table([result]).splitlines()[-1]
+    peak_over_x = float(row.strip("|").split("|")[6])
+    assert peak_over_x == pytest.approx(
+        result["peak_bytes"] / result["x_bytes"], abs=0.01
+    )
