@@ -200,6 +200,10 @@ def run_floor(wl, epochs, optimizer=False):
     # Laid out like skdropout's parameters: one vector, the arrays views of it.
     flat, params = pack_parameters(init)
     flat_grad, grads = empty_like_packed(init)
+    # The products rewrite the weight gradients at every minibatch; the
+    # intercepts' part keeps these values, so that Adam works on finite numbers
+    # rather than on whatever np.empty left. Drawn with or without the
+    # optimizer, so that both contenders multiply the same deltas.
     flat_grad[:] = rng.standard_normal(flat_grad.size) * 1e-3
     adam = AdamOptimizer([flat]) if optimizer else None
     n_layers = len(units) - 1
