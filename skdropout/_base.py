@@ -111,15 +111,21 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _hidden_dropout_rates(self, n_hidden):
         """One drop probability per hidden layer, validated."""
         rates = self.dropout_rate
-        if isinstance(rates, Real) and not isinstance(rates, bool):
-            return [float(rates)] * n_hidden
         if isinstance(rates, str):
             raise TypeError(
                 f"dropout_rate must be a float or a sequence of floats, got {rates!r}."
             )
-        rates = (
-            list(np.asarray(rates, dtype=object).ravel()) if np.ndim(rates) else [rates]
-        )
+        if isinstance(rates, np.ndarray) and rates.ndim == 0:
+            rates = rates.item()  # a 0-d array is one rate, like a float
+        if isinstance(rates, Real) and not isinstance(rates, bool):
+            rates = [rates] * n_hidden
+        elif np.asarray(rates, dtype=object).ndim > 1:
+            raise ValueError(
+                "dropout_rate must be a float or a one-dimensional sequence of "
+                f"floats (one per hidden layer), got {self.dropout_rate!r}."
+            )
+        else:
+            rates = list(rates)
         if len(rates) != n_hidden:
             raise ValueError(
                 f"dropout_rate has {len(rates)} rates but hidden_layer_sizes has "
@@ -141,6 +147,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 )
             checked.append(float(rate))
         return checked
+
+    def _training_dtype(self, reset):
+        """dtype to validate training data to.
+
+        A new network takes the input's float dtype; a network being
+        continued (``partial_fit``, ``warm_start``) keeps its own, and later
+        data is cast to it, as its weights, moments and buffers are in it.
+        """
+        return (np.float64, np.float32) if reset else self.coefs_[0].dtype
 
     # -------------------------------------------------------- initialisation
     def _initialize(self, y, layer_units, dtype, random_state):
@@ -238,12 +253,21 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             split = self._given_validation_set(
                 X, y, sample_weight, X_val, y_val, sample_weight_val
             )
+        elif sample_weight_val is not None:
+            raise ValueError(
+                "sample_weight_val weights the rows of X_val: pass it together "
+                "with X_val and y_val."
+            )
         else:
             split = self._split_validation(X, y, sample_weight, random_state)
+        # Read by callbacks that report validation scores (the curves of an
+        # earlier fit may exist, padded with NaN, when this one has none).
+        self._scores_validation_set = split.X_val is not None
         if split.X_val is not None and self.validation_scores_ is None:
-            # A validation set without early stopping: record its curves only.
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
+            # A validation set without early stopping: record its curves only,
+            # lined up with loss_curve_ (which a warm start continues).
+            self.validation_scores_ = [np.nan] * len(self.loss_curve_)
+            self.validation_loss_curve_ = [np.nan] * len(self.loss_curve_)
         batch_size = self._resolve_batch_size(split.X.shape[0])
 
         rates = [float(self.input_dropout), *hidden_rates]
@@ -306,6 +330,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             dtype=X.dtype,
             reset=False,
         )
+        if X_val.shape[0] < 2:
+            # As for the internal split: scores such as R^2 are undefined on
+            # one sample, and early stopping would then never keep a best
+            # network.
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} sample; a validation set needs at least 2."
+            )
         Y_val, labels = self._encode_validation_targets(y_val, X.dtype)
         if Y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
@@ -392,15 +423,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 if order is not None:
                     random_state.shuffle(order)
                 loss = trainer.run_epoch(X, y, sample_weight, batch_size, order)
-                if not (
-                    math.isfinite(loss)
-                    and np.isfinite(flat_params).all()
-                    and self._outputs_are_finite(probe)
-                ):
+                sign = self._divergence_sign(loss, flat_params, probe)
+                if sign is not None:
                     checkpoint.restore()
                     epoch_ctx.call_on_fit_task_end(estimator=self)
                     self._restore_best_weights()
-                    raise ValueError(self._divergence_message(loss))
+                    raise ValueError(self._divergence_message(sign))
                 checkpoint.save()
                 self._record_epoch(loss, n_samples)
                 plateau_stop = self._after_epoch(split)
@@ -460,6 +488,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             self.validation_loss_curve_.append(loss)
             if self.verbose:
                 print(f"Validation score: {score:f}")
+        elif self.validation_scores_ is not None:
+            # An earlier fit had a validation set: keep the curves aligned.
+            self.validation_scores_.append(np.nan)
+            self.validation_loss_curve_.append(np.nan)
         self._update_no_improvement_count()
         self._optimizer.iteration_ends(self.t_)
         if self._no_improvement_count > self.n_iter_no_change:
@@ -475,7 +507,20 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             ):
                 np.copyto(target, best)
 
-    def _divergence_message(self, loss):
+    def _divergence_sign(self, loss, flat_params, probe):
+        """What shows that the last epoch diverged, or None if nothing does."""
+        if not math.isfinite(loss):
+            return f"the training loss became {loss} (non-finite)"
+        if not np.isfinite(flat_params).all():
+            return f"the weights became non-finite (training loss {loss:.4g})"
+        if not self._outputs_are_finite(probe):
+            return (
+                "the weights grew so large that the network's outputs overflowed "
+                f"(training loss {loss:.4g})"
+            )
+        return None
+
+    def _divergence_message(self, sign):
         epoch = self.n_iter_ + 1
         kept = (
             f"the weights from the end of epoch {self.n_iter_}"
@@ -483,8 +528,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             else "the initial weights"
         )
         return (
-            f"Training diverged in epoch {epoch}: the training loss became {loss} "
-            f"(non-finite), so training stopped and {kept} were restored. Lower "
+            f"Training diverged in epoch {epoch}: {sign}, so training stopped "
+            f"and {kept} were restored. Lower "
             f"learning_rate_init (now {self.learning_rate_init}), standardise the "
             "inputs, or bound the weights with max_norm (for example 3.0)."
         )

@@ -1,5 +1,8 @@
 """Dropout multilayer perceptron for classification."""
 
+import math
+from numbers import Real
+
 import numpy as np
 from scipy.special import xlogy
 from sklearn.base import ClassifierMixin, _fit_context
@@ -175,12 +178,15 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     validation_scores_ : list of float or None
         Accuracy on the validation set (``X_val`` or the early-stopping split)
-        after every epoch, computed without dropout; None without one.
+        after every epoch, computed without dropout; None without one. Its
+        entries line up with ``loss_curve_``: epochs that a warm-started fit
+        or ``partial_fit`` trained without a validation set have NaN.
 
     validation_loss_curve_ : list of float or None
         Loss on the validation set after every epoch, computed without
         dropout and without the L2 penalty; with ``loss_curve_`` (measured
         with dropout on) it shows the gap between training and validation.
+        NaN where ``validation_scores_`` is.
 
     best_validation_score_ : float or None
         Best entry of ``validation_scores_`` (early stopping only).
@@ -343,7 +349,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=(np.float64, np.float32),
+            dtype=self._training_dtype(reset),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -383,10 +389,19 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     "class frequencies of the whole stream are unknown. Pass a dict "
                     "of class weights instead."
                 )
+            if isinstance(self.class_weight, dict):
+                _check_class_weight_values(self.class_weight)
             class_sw = compute_sample_weight(self.class_weight, y).astype(X.dtype)
             sample_weight = (
                 class_sw if sample_weight is None else sample_weight * class_sw
             )
+            if not sample_weight.any():
+                # Every minibatch would be skipped: the fit would return the
+                # initial weights as if it had trained.
+                raise ValueError(
+                    "class_weight and sample_weight together give every sample a "
+                    "weight of 0: there is nothing to train on."
+                )
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return X, Y, sample_weight
 
@@ -636,3 +651,18 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _check_class_weight_values(class_weight):
+    """Reject class weights that would make invalid sample weights."""
+    for label, weight in class_weight.items():
+        if (
+            not isinstance(weight, Real)
+            or isinstance(weight, bool)
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                "class_weight values must be finite numbers >= 0, got "
+                f"{weight!r} for class {label!r}."
+            )

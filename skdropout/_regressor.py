@@ -150,12 +150,15 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     validation_scores_ : list of float or None
         R^2 on the validation set (``X_val`` or the early-stopping split)
-        after every epoch, computed without dropout; None without one.
+        after every epoch, computed without dropout; None without one. Its
+        entries line up with ``loss_curve_``: epochs that a warm-started fit
+        or ``partial_fit`` trained without a validation set have NaN.
 
     validation_loss_curve_ : list of float or None
         Loss on the validation set after every epoch, computed without
         dropout and without the L2 penalty; with ``loss_curve_`` (measured
         with dropout on) it shows the gap between training and validation.
+        NaN where ``validation_scores_`` is.
 
     best_validation_score_ : float or None
         Best entry of ``validation_scores_`` (early stopping only).
@@ -311,7 +314,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=True,
-            dtype=(np.float64, np.float32),
+            dtype=self._training_dtype(reset),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:

@@ -378,7 +378,9 @@ class OptunaPruningCallback:
                     "to compare trials the right way round."
                 )
         record = getattr(estimator, attribute, None)
-        if record is None:
+        # A warm-started fit without a validation set still has the curves of
+        # the fits before it, which it extends with NaN.
+        if record is None or not getattr(estimator, "_scores_validation_set", True):
             raise ValueError(_no_validation_message(estimator, self.monitor))
         self._n_recorded_before = len(record)
 

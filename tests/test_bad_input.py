@@ -89,7 +89,7 @@ def call_partial_fit(**kwargs):
     return prepare
 
 
-def call_fit_with_validation_set(X_val=None, y_val=None):
+def call_fit_with_validation_set(X_val=None, y_val=None, sample_weight_val=None):
     """``fit`` with a validation set made from the training data."""
 
     def prepare(est, X0, y0):
@@ -98,6 +98,8 @@ def call_fit_with_validation_set(X_val=None, y_val=None):
             kwargs["X_val"] = X_val(X0)
         if y_val is not None:
             kwargs["y_val"] = y_val(y0)
+        if sample_weight_val is not None:
+            kwargs["sample_weight_val"] = sample_weight_val
         return lambda: est.fit(X0, y0, **kwargs)
 
     return prepare
@@ -350,6 +352,18 @@ BAD_INPUTS = [
         "contains NaN",
     ),
     BadInput(
+        "X_val_of_one_sample",
+        call_fit_with_validation_set(X_val=lambda X: X[:1], y_val=lambda y: y[:1]),
+        ValueError,
+        "X_val has 1 sample; a validation set needs at least 2",
+    ),
+    BadInput(
+        "sample_weight_val_without_X_val",
+        call_fit_with_validation_set(sample_weight_val=np.ones(N_ROWS)),
+        ValueError,
+        "sample_weight_val .* together with X_val and y_val",
+    ),
+    BadInput(
         "y_val_with_classes_not_in_y",
         call_fit_with_validation_set(X_val=_same, y_val=unseen_labels),
         ValueError,
@@ -410,6 +424,34 @@ BAD_INPUTS = [
         params={"class_weight": "balanced"},
         estimators=(CLF,),
     ),
+    *[
+        BadInput(
+            f"class_weight_{name}",
+            call_fit(),
+            ValueError,
+            "class_weight values must be finite numbers >= 0",
+            params={"class_weight": {0: 1.0, 1: value, 2: 1.0}},
+            estimators=(CLF,),
+        )
+        for name, value in [("inf", np.inf), ("nan", np.nan), ("negative", -1.0)]
+    ],
+    BadInput(
+        "class_weight_zero_for_every_weighted_class",
+        # sample_weight leaves only class 0, which class_weight then zeroes.
+        lambda est, X0, y0: lambda: est.fit(X0, y0, sample_weight=(y0 == 0) * 1.0),
+        ValueError,
+        "give every sample a weight of 0",
+        params={"class_weight": {0: 0.0, 1: 1.0, 2: 1.0}},
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "class_weight_zero_for_every_class",
+        call_fit(),
+        ValueError,
+        "give every sample a weight of 0",
+        params={"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}},
+        estimators=(CLF,),
+    ),
     BadInput(
         "class_weight_unknown_string",
         call_fit(),
@@ -439,6 +481,9 @@ BAD_INPUTS = [
             ("list_with_None", [0.5, None], TypeError),
             ("nan", np.nan, ValueError),
             ("None", None, TypeError),
+            ("2d_list", [[0.5, 0.5]], ValueError),
+            ("2d_array", np.full((2, 1), 0.5), ValueError),
+            ("0d_array_1.5", np.array(1.5), ValueError),
         ]
     ],
     *[

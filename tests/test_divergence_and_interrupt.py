@@ -287,6 +287,18 @@ def test_weights_restored_after_divergence_predict_finite_values():
     assert np.isfinite(y_pred).all()
 
 
+def test_divergence_message_names_overflowing_outputs_when_the_loss_is_finite():
+    # Epoch 1's loss is measured before its blowing-up update: it is finite,
+    # and the message must not call it non-finite.
+    X, y = blow_up_data()
+    est = DropoutMLPRegressor(**BLOW_UP, max_iter=2)
+    with pytest.raises(ValueError, match="diverged in epoch 1") as excinfo:
+        est.fit(X, y)
+    message = str(excinfo.value)
+    assert "outputs overflowed (training loss " in message
+    assert "non-finite" not in message
+
+
 def test_early_stopping_scores_a_blown_up_network_without_runtime_warning():
     # With a step of 1e5 the validation predictions are finite but above
     # sqrt(float32 max): r2_score's squares overflow inside fit.

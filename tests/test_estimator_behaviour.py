@@ -253,7 +253,11 @@ def test_max_norm_bounds_every_weight_column_after_each_partial_fit(Estimator, X
 
 
 # ------------------------------------------------------ dropout_rate per layer
-@pytest.mark.parametrize("rates", [[0.3, 0.3], (0.3, 0.3), np.array([0.3, 0.3])])
+@pytest.mark.parametrize(
+    "rates",
+    [[0.3, 0.3], (0.3, 0.3), np.array([0.3, 0.3]), np.array(0.3)],
+    ids=["list", "tuple", "array", "0d_array"],
+)
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_per_layer_dropout_rates_all_equal_match_a_single_rate(Estimator, Xy, rates):
     X, y = Xy
@@ -313,6 +317,44 @@ def test_float32_input_gives_float32_parameters_and_outputs(Estimator, Xy):
     assert outputs(est, X32).dtype == np.float32
     if not is_classifier_class(Estimator):
         assert est.predict(X32).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "later_data",
+    [
+        lambda X: X.astype(np.float64),
+        lambda X: np.round(X * 10).astype(np.int64),
+        lambda X: sp.csr_matrix(X.astype(np.float64)),
+    ],
+    ids=["float64", "int64", "csr_float64"],
+)
+@pytest.mark.parametrize("continue_with", ["partial_fit", "warm_start"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_continued_training_casts_new_data_to_the_network_dtype(
+    Estimator, Xy, continue_with, later_data
+):
+    # The network's weights, optimizer state and buffers are float32 once it
+    # is started on float32 data; data of another dtype joins them. (Without
+    # input dropout: its float32 mask buffer would cast the batch anyway.)
+    X, y = Xy
+    X32 = X.astype(np.float32)
+    est = Estimator(**SMALL_NET, dropout_rate=0.3, input_dropout=0.0)
+    if continue_with == "partial_fit":
+        est.partial_fit(X32, y, **partial_fit_kwargs(Estimator, y))
+        est.partial_fit(later_data(X), y)
+    else:
+        est.set_params(warm_start=True).fit(X32, y)
+        est.fit(later_data(X), y)
+    assert all(p.dtype == np.float32 for p in est.coefs_ + est.intercepts_)
+    assert np.isfinite(outputs(est, X32)).all()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_new_fit_takes_the_dtype_of_its_own_data(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET).fit(X.astype(np.float32), y)
+    est.fit(X.astype(np.float64), y)
+    assert all(p.dtype == np.float64 for p in est.coefs_ + est.intercepts_)
 
 
 @pytest.mark.parametrize("shuffle", [True, False])

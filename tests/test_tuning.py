@@ -327,3 +327,18 @@ def test_callback_reports_the_score_of_an_explicit_validation_set(small_digits):
     assert len(trial.study.trials[0].intermediate_values) == clf.n_iter_
     with pytest.raises(ValueError, match="X_val="):
         clf.fit(X, y)
+
+
+def test_callback_refuses_a_warm_started_fit_without_a_validation_set(small_digits):
+    # The estimator still holds the validation curve of its first fit, which
+    # the second fit pads with NaN: there is nothing to report.
+    X, y = small_digits
+    clf = DropoutMLPClassifier(
+        hidden_layer_sizes=(8,), max_iter=2, warm_start=True, random_state=0
+    )
+    clf.fit(X[:300], y[:300], X_val=X[300:], y_val=y[300:])
+    trial = optuna.create_study(direction="maximize").ask()
+    clf.set_callbacks(OptunaPruningCallback(trial))
+    with pytest.raises(ValueError, match="X_val="):
+        clf.fit(X, y)
+    assert trial.study.trials[0].intermediate_values == {}

@@ -19,7 +19,7 @@ def digits_split():
 
 def _clf(**params):
     return DropoutMLPClassifier(
-        hidden_layer_sizes=(32,), max_iter=8, random_state=0, **params
+        **{"hidden_layer_sizes": (32,), "max_iter": 8, "random_state": 0, **params}
     )
 
 
@@ -104,3 +104,29 @@ def test_sample_weight_val_weights_the_validation_score(digits_split):
     clf = _clf().fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=weights)
     expected = accuracy_score(y_val, clf.predict(X_val), sample_weight=weights)
     assert clf.validation_scores_[-1] == pytest.approx(expected)
+
+
+def test_validation_curves_stay_aligned_when_a_warm_start_drops_the_set(
+    digits_split,
+):
+    X, X_val, y, y_val = digits_split
+    clf = _clf(max_iter=3, warm_start=True).fit(X, y, X_val=X_val, y_val=y_val)
+    first_scores = list(clf.validation_scores_)
+    clf.fit(X, y)
+    assert len(clf.validation_scores_) == len(clf.loss_curve_) == 6
+    assert clf.validation_scores_[:3] == first_scores
+    assert np.isnan(clf.validation_scores_[3:]).all()
+    assert np.isnan(clf.validation_loss_curve_[3:]).all()
+
+
+def test_validation_curves_stay_aligned_when_a_warm_start_adds_the_set(
+    digits_split,
+):
+    X, X_val, y, y_val = digits_split
+    clf = _clf(max_iter=3, warm_start=True).fit(X, y)
+    assert clf.validation_scores_ is None
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert len(clf.validation_scores_) == len(clf.loss_curve_) == 6
+    assert np.isnan(clf.validation_scores_[:3]).all()
+    assert np.isfinite(clf.validation_scores_[3:]).all()
+    assert len(clf.validation_loss_curve_) == 6
