@@ -242,6 +242,17 @@ def test_max_norm_bounds_every_weight_column_after_fit(Estimator, Xy):
     assert np.any(np.isclose(norms, 1.0, rtol=1e-12))
 
 
+@pytest.mark.parametrize(("beta_1", "beta_2"), [(0.9, 0.0), (0.0, 0.0)])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_max_norm_holds_with_adam_betas_at_zero(Estimator, Xy, beta_1, beta_2):
+    # sklearn accepts beta_2=0; Adam's step bound is then unbounded (or, with
+    # beta_1=0 too, the learning rate), and max-norm must still work.
+    X, y = Xy
+    est = Estimator(**SMALL_NET, beta_1=beta_1, beta_2=beta_2, max_norm=0.5)
+    est.fit(X, y)
+    assert column_norms(est).max() <= 0.5 * (1 + 1e-12)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_max_norm_bounds_every_weight_column_after_each_partial_fit(Estimator, Xy):
     X, y = Xy

@@ -31,10 +31,20 @@ def squared_error(y_true, y_pred, sample_weight, scratch):
 
 
 def poisson(y_true, y_pred, sample_weight, scratch):
-    """Half the Poisson deviance, summed over outputs."""
-    terms = scratch[0]
-    np.divide(y_true, y_pred, out=terms)
-    xlogy(y_true, terms, out=terms)
+    """Half the Poisson deviance, summed over outputs.
+
+    ``y log(y / y_pred) - y + y_pred``, with a prediction that underflowed to
+    0 (the exp of a very negative logit) taken as the dtype's smallest
+    positive number inside the log: a target of 0 then costs 0 rather than
+    NaN, and a positive target a large finite loss rather than inf, which
+    would read as divergence.
+    """
+    terms, y_log_pred = scratch
+    np.maximum(y_pred, np.finfo(y_pred.dtype).smallest_subnormal, out=y_log_pred)
+    np.log(y_log_pred, out=y_log_pred)
+    y_log_pred *= y_true
+    xlogy(y_true, y_true, out=terms)
+    terms -= y_log_pred
     terms -= y_true
     terms += y_pred
     return _weighted_mean_of_row_sums(terms, sample_weight)

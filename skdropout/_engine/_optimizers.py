@@ -280,14 +280,14 @@ class AdamOptimizer(_Optimizer):
         """
         if self.t == 0:
             return 0.0
-        ratio = self.beta_1**2 / self.beta_2
-        if ratio == 1.0:
-            series = float(self.t)
+        if self.beta_1 == 0:
+            series = 1.0  # m is the last gradient alone: only the j = 0 term
+        elif self.beta_2 == 0:
+            # v is the last squared gradient alone, so m / sqrt(v) has no bound.
+            return math.inf
         else:
-            try:
-                series = (1 - ratio**self.t) / (1 - ratio)
-            except OverflowError:
-                return math.inf
+            ratio = self.beta_1**2 / self.beta_2
+            series = _geometric_series(ratio, self.t)
         return (
             self.learning_rate
             * (1 - self.beta_1)
@@ -332,3 +332,15 @@ class AdamOptimizer(_Optimizer):
             step *= -1.0 / scale
             np.divide(m, step, out=step)
             param += step
+
+
+def _geometric_series(ratio, n_terms):
+    """``sum_{j < n_terms} ratio**j``; inf when it overflows."""
+    if ratio == 1.0:
+        return float(n_terms)
+    try:
+        series = (1 - ratio**n_terms) / (1 - ratio)
+    except OverflowError:
+        return math.inf
+    # A ratio that overflowed to inf (beta_2 near 0) gives NaN here.
+    return series if math.isfinite(series) else math.inf

@@ -298,6 +298,20 @@ def test_poisson_loss_handles_zero_counts_like_sklearn():
     assert loss == pytest.approx(LOSS_FUNCTIONS["poisson"](y_true, y_pred), rel=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_poisson_loss_stays_finite_when_the_prediction_underflows_to_zero(dtype):
+    # exp of a logit below about -104 (float32) or -745 (float64) is 0.
+    y_true = np.array([[0.0], [1.0]], dtype=dtype)
+    y_pred = np.array([[0.0], [0.0]], dtype=dtype)
+
+    loss = _engine_loss("poisson", y_true, y_pred, None)
+
+    # A zero count predicted as 0 costs nothing; a count of 1 costs
+    # -log(smallest positive number): large, finite.
+    tiny = np.finfo(dtype).smallest_subnormal
+    assert loss == pytest.approx((0.0 + (-np.log(tiny) - 1.0)) / 2, rel=1e-6)
+
+
 def test_losses_are_zero_for_perfect_predictions():
     y = np.array([[0.0, 1.0], [1.0, 0.0]])
     counts = np.array([[2.0, 1.0], [4.0, 0.5]])

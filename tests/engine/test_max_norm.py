@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from skdropout._engine import apply_max_norm
+from skdropout._engine._max_norm import MaxNormConstraint
 
 RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-6}
 BORDER = 1e-4  # columns this close to max_norm (relatively) may go either way
@@ -136,3 +137,45 @@ def test_columns_are_clipped_independently_not_shrunk_globally():
 
     np.testing.assert_array_equal(coef[:, :2], [[1.0, 0.0], [0.0, 0.5]])
     np.testing.assert_allclose(coef[:, 2], [np.sqrt(0.5)] * 2, rtol=1e-15)
+
+
+# ------------------------------------------------------------ extreme weights
+@pytest.mark.parametrize(
+    ("dtype", "huge"), [(np.float32, 2e19), (np.float64, 1e160)], ids=["f32", "f64"]
+)
+def test_a_column_whose_squared_norm_overflows_is_rescaled_not_zeroed(dtype, huge):
+    coef = np.array([[huge, 1.0], [1.0, 0.5]], dtype=dtype)
+
+    n_clipped = apply_max_norm(coef, 3.0)
+
+    assert n_clipped == 1
+    assert _column_norms(coef)[0] == pytest.approx(3.0, rel=RTOL[coef.dtype])
+    assert coef[1, 0] > 0  # the small weight keeps its direction, scaled down
+    assert coef[:, 1].tolist() == [1.0, 0.5]
+
+
+def test_norms_of_very_wide_float32_columns_are_accurate_enough_to_clip():
+    # 300,000 equal weights: a plain float32 sum of their squares comes out
+    # about 0.4% low, which would leave a column 0.1% over the cap unclipped.
+    coef = np.full((300_000, 2), 0.0017, dtype=np.float32)
+    coef *= np.float32(3.003 / _column_norms(coef)[0])
+
+    n_clipped = apply_max_norm(coef, 3.0)
+
+    assert n_clipped == 2
+    assert _column_norms(coef) == pytest.approx([3.0, 3.0], rel=1e-5)
+
+
+# ------------------------------------------- skipping checks between steps
+def test_skipped_checks_account_for_the_rounding_of_each_update():
+    # Each "update" moves the float32 weight by one ulp while reporting a step
+    # bound far below it, as storing w + step does when the step is about
+    # half an ulp. Counting only the bounds, the constraint would skip every
+    # check and let the weight pass the cap after about 70,000 steps.
+    coef = np.array([[0.896]], dtype=np.float32)
+    constraint = MaxNormConstraint([coef], 0.9)
+    constraint.project(None)
+    for _ in range(80_000):
+        coef[0, 0] = np.nextafter(coef[0, 0], np.float32(1.0))
+        constraint.project(step_bound=1e-9)
+        assert coef[0, 0] <= np.float32(0.9)

@@ -393,3 +393,23 @@ def test_float32_steps_agree_with_float64_steps(make_optimizer):
 
     for p32, p64 in zip(params32, params64):
         np.testing.assert_allclose(p32, p64, rtol=1e-6, atol=1e-7)
+
+
+def test_adam_step_bound_is_infinite_with_beta_2_zero():
+    # v is then the last squared gradient alone, and m (which remembers
+    # earlier, larger gradients) over its root has no bound.
+    optimizer = AdamOptimizer([np.zeros(1)], 0.01, beta_1=0.9, beta_2=0.0)
+    optimizer.update([np.zeros(1)], [np.ones(1)])
+
+    assert optimizer.step_bound() == np.inf
+
+
+def test_adam_step_bound_with_beta_1_zero_is_the_first_step_bound():
+    # m is the last gradient alone: |m| / sqrt(v) <= 1 / sqrt(1 - beta_2).
+    param = np.zeros(1)
+    optimizer = AdamOptimizer([param], 0.01, beta_1=0.0, beta_2=0.0)
+    for grad in (1.0, -1e-6, 1e6):
+        before = param.copy()
+        optimizer.update([param], [np.array([grad])])
+        assert abs(param - before)[0] <= optimizer.step_bound() * (1 + 1e-12)
+    assert optimizer.step_bound() == pytest.approx(0.01)
