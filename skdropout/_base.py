@@ -28,6 +28,7 @@ from ._engine import (
     SGDOptimizer,
     forward,
     forward_stochastic,
+    forward_stochastic_chunks,
     pack_parameters,
 )
 
@@ -651,8 +652,47 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     # ----------------------------------------------------- Monte Carlo dropout
     def _sample_outputs(self, X, n_samples, random_state):
         """Network outputs of ``n_samples`` passes with dropout left on."""
+        X, masks = self._monte_carlo_setup(X, n_samples, random_state)
+        if masks is None:
+            # No noise anywhere: every pass is the deterministic network.
+            out = self._forward(X, check_input=False)
+            return np.repeat(out[np.newaxis], n_samples, axis=0)
+        return forward_stochastic(X, *self._network(), masks, n_samples, masks.max_rows)
+
+    def _monte_carlo_summary(self, X, n_samples, random_state, spread=False):
+        """Mean of the outputs over the passes, and their standard deviation.
+
+        The deviation is None unless ``spread`` is True.
+
+        Reduced chunk by chunk of rows, so that memory stays bounded by the
+        size of the result rather than growing with ``n_samples``.
+        """
+        X, masks = self._monte_carlo_setup(X, n_samples, random_state)
+        if masks is None:
+            out = self._forward(X, check_input=False)
+            return out, (np.zeros_like(out) if spread else None)
+        n_outputs = self.coefs_[-1].shape[1]
+        mean = np.empty((X.shape[0], n_outputs), dtype=self.coefs_[0].dtype)
+        std = np.empty_like(mean) if spread else None
+        for rows, passes in forward_stochastic_chunks(
+            X, *self._network(), masks, n_samples, masks.max_rows
+        ):
+            np.mean(passes, axis=0, out=mean[rows])
+            if spread:
+                np.std(passes, axis=0, out=std[rows])
+        return mean, std
+
+    def _network(self):
+        return self.coefs_, self.intercepts_, self.activation, self.out_activation_
+
+    def _monte_carlo_setup(self, X, n_samples, random_state):
+        """Validated X, and the dropout noise (None if every rate is 0)."""
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 1
+        ):
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
         X = validate_data(
             self,
@@ -666,6 +706,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             *self._hidden_dropout_rates(len(self.coefs_) - 1),
         ]
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        if not any(rates):
+            return X, None
         batch_rows = max(_PREDICT_CHUNK_ROWS, int(n_samples))
         masks = DropoutMasks(
             rates,
@@ -675,16 +717,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             np.random.default_rng(seed),
             kind=self.dropout_type,
         )
-        return forward_stochastic(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            self.out_activation_,
-            masks,
-            int(n_samples),
-            batch_rows,
-        )
+        return X, masks
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -438,8 +438,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         """
         if not return_std:
             return self._predict(X)
-        samples = self.sample_predict(X, n_samples, random_state)
-        return samples.mean(axis=0), samples.std(axis=0)
+        mean, std = self._monte_carlo_summary(X, n_samples, random_state, spread=True)
+        if mean.shape[1] == 1:
+            return mean[:, 0], std[:, 0]
+        return mean, std
 
     def sample_predict(self, X, n_samples=100, random_state=None):
         """Draw predictions from stochastic passes with dropout left on (MC dropout).

@@ -1,7 +1,10 @@
 """Monte Carlo dropout: stochastic passes at prediction time."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_iris
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
@@ -136,7 +139,7 @@ def test_mc_probabilities_are_a_distribution(iris_classifier):
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
 
 
-@pytest.mark.parametrize("n_samples", [0, -3, 2.5, "10"])
+@pytest.mark.parametrize("n_samples", [0, -3, 2.5, "10", True])
 def test_bad_n_samples_is_a_clear_error(iris_classifier, n_samples):
     clf, X = iris_classifier
     with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
@@ -156,3 +159,81 @@ def test_gaussian_dropout_mc_passes_vary_and_center_on_the_prediction():
     mean, std = reg.predict(X, return_std=True, n_samples=400, random_state=0)
     assert np.all(std > 0)
     assert np.abs(mean - reg.predict(X)).max() < 0.1
+
+
+# ------------------------------------------------------ memory and edge cases
+@pytest.mark.parametrize("method", ["sample_predict", "predict_proba_mc"])
+def test_wide_sparse_input_with_input_dropout_needs_no_dense_mask(method):
+    # A hashed vocabulary: a dense input mask of 8192 rows would take 30 GiB.
+    rng = np.random.RandomState(0)
+    X = sp.random(300, 500_000, density=1e-5, format="csr", random_state=0)
+    y = rng.randint(0, 2, 300)
+    clf = DropoutMLPClassifier(
+        hidden_layer_sizes=(4,), input_dropout=0.2, max_iter=2, random_state=0
+    ).fit(X, y)
+    out = getattr(clf, method)(X[:5], n_samples=10, random_state=0)
+    assert out.shape[-1] == 2
+    assert np.isfinite(out).all()
+
+
+def _peak_bytes(call):
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_mc_summaries_need_memory_for_the_result_not_for_every_pass(sine_regressor):
+    # 100 passes over 80,000 rows would hold 64 MB of outputs, over 20,000
+    # rows 16 MB; chunk by chunk, the peak grows only with the result
+    # (mean and std: 2 x 8 bytes per row) and the bounded stacked batch.
+    reg, _ = sine_regressor
+    peaks = [
+        _peak_bytes(
+            lambda n=n: reg.predict(
+                np.linspace(-3, 3, n).reshape(-1, 1),
+                return_std=True,
+                n_samples=100,
+                random_state=0,
+            )
+        )
+        for n in (20_000, 80_000)
+    ]
+    assert peaks[1] - peaks[0] < 4_000_000
+
+
+def test_mc_summaries_equal_the_statistics_of_the_samples(sine_regressor):
+    reg, _ = sine_regressor
+    X = np.linspace(-3, 3, 1000).reshape(-1, 1)
+    mean, std = reg.predict(X, return_std=True, n_samples=100, random_state=0)
+    samples = reg.sample_predict(X, n_samples=100, random_state=0)
+    np.testing.assert_array_equal(mean, samples.mean(axis=0))
+    np.testing.assert_allclose(std, samples.std(axis=0), rtol=1e-12)
+
+
+def test_mc_probabilities_are_the_mean_of_the_sampled_probabilities(iris_classifier):
+    clf, X = iris_classifier
+    proba = clf.predict_proba_mc(X, n_samples=30, random_state=0)
+    samples = clf.sample_predict(X, n_samples=30, random_state=0)
+    np.testing.assert_allclose(proba, samples.mean(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_without_any_dropout_every_pass_is_the_deterministic_prediction(Estimator):
+    X, y = load_iris(return_X_y=True)
+    est = Estimator(
+        hidden_layer_sizes=(16,), dropout_rate=0.0, max_iter=20, random_state=0
+    ).fit(X, y)
+    samples = est.sample_predict(X, n_samples=5, random_state=0)
+    if Estimator is DropoutMLPClassifier:
+        expected = est.predict_proba(X)
+        np.testing.assert_array_equal(est.predict_proba_mc(X), expected)
+    else:
+        expected = est.predict(X)
+        mean, std = est.predict(X, return_std=True)
+        np.testing.assert_array_equal(mean, expected)
+        np.testing.assert_array_equal(std, 0.0)
+    for one_pass in samples:
+        np.testing.assert_array_equal(one_pass, expected)

@@ -9,7 +9,7 @@ The estimators in :mod:`skdropout` validate user input and drive it.
 from ._activations import ACTIVATIONS, DERIVATIVES
 from ._checkpoint import Checkpoint
 from ._dropout import DropoutMasks
-from ._forward import forward, forward_stochastic
+from ._forward import forward, forward_stochastic, forward_stochastic_chunks
 from ._losses import LOSSES
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
@@ -28,5 +28,6 @@ __all__ = [
     "apply_max_norm",
     "forward",
     "forward_stochastic",
+    "forward_stochastic_chunks",
     "pack_parameters",
 ]

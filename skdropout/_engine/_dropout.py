@@ -85,10 +85,12 @@ class DropoutMasks:
         self.rng = rng
         if rng is None and self.any_active:
             raise ValueError("a random generator is needed when a rate is > 0")
-        self._buffers = [
-            np.empty((max_rows, width), dtype=self.dtype) if rate > 0 else None
-            for rate, width in zip(self.rates, widths)
-        ]
+        self.max_rows = int(max_rows)
+        self.widths = [int(w) for w in widths]
+        # Each layer's buffer is made on its first dense mask: sparse input
+        # is masked through sample_flat only, and a dense buffer as wide as
+        # a hashed vocabulary (millions of columns) would never be used.
+        self._buffers = [None] * len(self.rates)
         self._thresholds = [quantize_rate(rate) for rate in self.rates]
         self._scales = [
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
@@ -109,9 +111,12 @@ class DropoutMasks:
             A view into a reused buffer (valid until the next call for the
             same layer), or None when the layer's rate is 0.
         """
+        if self.rates[layer] == 0:
+            return None
         buffer = self._buffers[layer]
         if buffer is None:
-            return None
+            buffer = np.empty((self.max_rows, self.widths[layer]), dtype=self.dtype)
+            self._buffers[layer] = buffer
         mask = buffer[:n_rows]
         self._fill(mask, layer)
         return mask

@@ -88,9 +88,35 @@ def forward_stochastic(
     -------
     out : ndarray of shape (n_samples, n_rows, n_outputs)
     """
+    n_outputs = coefs[-1].shape[1]
+    out = np.empty((n_samples, X.shape[0], n_outputs), dtype=coefs[-1].dtype)
+    for rows, passes in forward_stochastic_chunks(
+        X, coefs, intercepts, activation, out_activation, masks, n_samples, batch_rows
+    ):
+        out[:, rows] = passes
+    return out
+
+
+def forward_stochastic_chunks(
+    X, coefs, intercepts, activation, out_activation, masks, n_samples, batch_rows
+):
+    """:func:`forward_stochastic`, one chunk of rows at a time.
+
+    For summaries of the passes (their mean, spread or entropy) that can be
+    computed chunk by chunk: the memory then stays bounded by ``batch_rows``
+    rather than growing with ``n_samples`` times the number of rows. The
+    chunks come in row order and draw the same noise as
+    :func:`forward_stochastic`.
+
+    Yields
+    ------
+    rows : slice
+        The rows of ``X`` in this chunk.
+    passes : ndarray of shape (n_samples, n_chunk_rows, n_outputs)
+        Their outputs in every pass; a new array for every chunk.
+    """
     n_rows = X.shape[0]
     n_outputs = coefs[-1].shape[1]
-    out = np.empty((n_samples, n_rows, n_outputs), dtype=coefs[-1].dtype)
     chunk = max(1, batch_rows // n_samples)
     for start in range(0, n_rows, chunk):
         stop = min(start + chunk, n_rows)
@@ -106,5 +132,4 @@ def forward_stochastic(
             if noise is not None:
                 stacked *= noise
         A = _forward_rows(stacked, coefs, intercepts, activation, out_activation, masks)
-        out[:, start:stop] = A.reshape(n_samples, stop - start, n_outputs)
-    return out
+        yield slice(start, stop), A.reshape(n_samples, stop - start, n_outputs)
