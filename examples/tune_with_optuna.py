@@ -89,6 +89,7 @@ for name, value in best_params.items():
 tuned = DropoutMLPClassifier(
     **best_params,
     early_stopping=True,
+    validation_fraction=0.2,  # as in the objective: the searched configuration
     max_iter=MAX_ITER,
     n_iter_no_change=MAX_ITER,
     random_state=0,

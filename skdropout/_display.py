@@ -22,6 +22,11 @@ def _style(defaults, user_kw):
     return style
 
 
+def _copy_of_curve(values):
+    """A float array holding ``values`` (None stays None)."""
+    return None if values is None else np.array(values, dtype=float)
+
+
 def _as_curve(values, what):
     if values is None:
         return None
@@ -213,9 +218,9 @@ class TrainingCurveDisplay:
                 raise ValueError(
                     "metric='score' needs the validation score of every epoch, "
                     "but there is none: the model was fitted without a "
-                    "validation set. Fit it with one, fit(X, y, X_val=X_val, "
-                    "y_val=y_val) or early_stopping=True, or plot "
-                    "metric='loss'."
+                    "validation set. Fit it with early_stopping=True (or, for "
+                    "skdropout's estimators, with fit(X, y, X_val=X_val, "
+                    "y_val=y_val)), or plot metric='loss'."
                 )
         if validation is not None and validation.size > epochs.size:
             raise ValueError(
@@ -223,7 +228,7 @@ class TrainingCurveDisplay:
                 f"than the {epochs.size} epochs of train_loss."
             )
         name = self.name if name is None else name
-        prefix = "" if name is None else f"{name}: "
+        prefix = f"{name}: " if name else ""
         score_name = "score" if self.score_name is None else self.score_name
 
         if ax is None:
@@ -361,9 +366,15 @@ class TrainingCurveDisplay:
             )
         display = cls(
             epochs=np.arange(1, len(estimator.loss_curve_) + 1),
-            train_loss=np.asarray(estimator.loss_curve_, dtype=float),
-            validation_loss=getattr(estimator, "validation_loss_curve_", None),
-            validation_score=getattr(estimator, "validation_scores_", None),
+            # Copies: a warm start or partial_fit extends the estimator's
+            # lists in place, and the display must keep the curves it drew.
+            train_loss=_copy_of_curve(estimator.loss_curve_),
+            validation_loss=_copy_of_curve(
+                getattr(estimator, "validation_loss_curve_", None)
+            ),
+            validation_score=_copy_of_curve(
+                getattr(estimator, "validation_scores_", None)
+            ),
             name=type(estimator).__name__ if name is None else name,
             score_name="accuracy" if is_classifier(estimator) else "R²",
         )

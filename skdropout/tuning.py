@@ -368,7 +368,15 @@ class OptunaPruningCallback:
             )
         attribute, higher_is_better = _MONITORS[self.monitor]
         study = getattr(self.trial, "study", None)
-        if study is not None and len(study.directions) == 1:
+        if study is not None and len(study.directions) > 1:
+            # Optuna's Trial.report refuses multi-objective studies, and
+            # would do so only after the first epoch had trained.
+            raise ValueError(
+                "OptunaPruningCallback needs a single-objective study: Optuna "
+                "cannot report intermediate values or prune in a study with "
+                f"{len(study.directions)} objectives."
+            )
+        if study is not None:
             maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
             if maximize != higher_is_better:
                 wanted = "maximize" if higher_is_better else "minimize"
@@ -381,7 +389,9 @@ class OptunaPruningCallback:
         # A warm-started fit without a validation set still has the curves of
         # the fits before it, which it extends with NaN.
         if record is None or not getattr(estimator, "_scores_validation_set", True):
-            raise ValueError(_no_validation_message(estimator, self.monitor))
+            raise ValueError(
+                _no_validation_message(estimator, self.monitor, context.task_name)
+            )
         self._n_recorded_before = len(record)
 
     def on_fit_task_begin(self, estimator, context):
@@ -422,7 +432,7 @@ class OptunaPruningCallback:
         attribute, _ = _MONITORS[self.monitor]
         record = getattr(estimator, attribute)
         if len(record) - self._n_recorded_before < estimator.n_iter_:
-            raise ValueError(_no_validation_message(estimator, self.monitor))
+            raise ValueError(_no_validation_message(estimator, self.monitor, "fit"))
         value, step = float(record[-1]), len(record) - 1
         self.trial.report(value, step)
         if self.trial.should_prune():
@@ -443,12 +453,21 @@ class OptunaPruningCallback:
         """
 
 
-def _no_validation_message(estimator, monitor):
+def _no_validation_message(estimator, monitor, task_name):
     name = type(estimator).__name__
     message = (
         f"OptunaPruningCallback reports the {monitor} after every epoch, but this "
-        f"fit of {name} records none: set early_stopping=True, which holds out "
-        "validation_fraction of the training data and scores it after each epoch"
+        f"{task_name} of {name} records none: "
+    )
+    if task_name == "partial_fit":
+        # partial_fit takes neither early stopping nor a validation set.
+        return message + (
+            "partial_fit scores no validation set, so report your own score "
+            "with trial.report after each call instead."
+        )
+    message += (
+        "set early_stopping=True, which holds out validation_fraction of the "
+        "training data and scores it after each epoch"
     )
     fit = getattr(estimator, "fit", None)
     if fit is not None and "X_val" in _parameter_names(fit):

@@ -184,6 +184,32 @@ def test_display_from_arrays_without_name():
     assert [line.get_label() for line in display.lines_] == ["Training loss"]
 
 
+def test_empty_name_gives_unprefixed_labels():
+    display = TrainingCurveDisplay(
+        train_loss=[1.0, 0.5], validation_loss=[0.9, 0.6], name=""
+    ).plot()
+
+    assert [line.get_label() for line in display.lines_] == [
+        "Training loss",
+        "Validation loss",
+    ]
+
+
+def test_display_keeps_its_curves_when_the_estimator_trains_on():
+    X_train, X_val, y_train, y_val = _classification_split()
+    clf = DropoutMLPClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, warm_start=True, random_state=0
+    )
+    _fit(clf, X_train, y_train, X_val=X_val, y_val=y_val)
+    display = TrainingCurveDisplay.from_estimator(clf)
+    _fit(clf, X_train, y_train, X_val=X_val, y_val=y_val)
+
+    display.plot()  # redraws the three epochs it was made from
+    assert [len(line.get_xdata()) for line in display.lines_] == [3, 3]
+    display.plot(metric="score")
+    assert len(display.lines_[0].get_ydata()) == 3
+
+
 def test_shorter_validation_curve_is_aligned_with_last_epochs():
     display = TrainingCurveDisplay(
         train_loss=[1.0, 0.8, 0.6, 0.5], validation_loss=[0.7, 0.65]

@@ -342,3 +342,25 @@ def test_callback_refuses_a_warm_started_fit_without_a_validation_set(small_digi
     with pytest.raises(ValueError, match="X_val="):
         clf.fit(X, y)
     assert trial.study.trials[0].intermediate_values == {}
+
+
+def test_callback_refuses_a_multi_objective_study_before_training(small_digits):
+    X, y = small_digits
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    clf = DropoutMLPClassifier(hidden_layer_sizes=(8,), early_stopping=True)
+    clf.set_callbacks(OptunaPruningCallback(study.ask()))
+    with pytest.raises(ValueError, match="single-objective study"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "n_iter_") or clf.n_iter_ == 0
+
+
+def test_callback_in_partial_fit_says_to_report_scores_by_hand(small_digits):
+    # partial_fit takes neither early_stopping nor X_val: the message must
+    # not suggest them.
+    X, y = small_digits
+    clf = DropoutMLPClassifier(hidden_layer_sizes=(8,))
+    study = optuna.create_study(direction="maximize")
+    clf.set_callbacks(OptunaPruningCallback(study.ask()))
+    with pytest.raises(ValueError, match="partial_fit scores no validation set") as e:
+        clf.partial_fit(X, y, classes=list(range(10)))
+    assert "early_stopping=True" not in str(e.value)
