@@ -2,7 +2,8 @@
 
 Used to pick the estimators' defaults: every candidate is scored with 5-fold
 cross-validation (accuracy for classifiers, R^2 for the regressor) on
-sklearn's bundled datasets, with every other parameter at its default, inputs
+sklearn's bundled datasets, with every other parameter at its default (but
+learning_rate_init=0.01, ten times the default, for the regressor), inputs
 standardised, and the same seeds for every candidate.
 
 Run: python benchmarks/choose_defaults.py   (a few minutes on 2 cores)

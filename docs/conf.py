@@ -252,11 +252,6 @@ def _sklearn_refs(app, what, name, obj, options, lines):
         lines[i] = _ROLE.sub(_sklearn_link, line)
 
 
-# A bare name ending in "_" is a reference in reStructuredText. Two public
-# docstrings (DropoutMLPClassifier and DropoutMLPRegressor, attribute
-# feature_names_in_) write the shape "(n_features_in_,)" without backticks,
-# which docutils reports as an unknown target; it is quoted here until the
-# package writes "(`n_features_in_`,)" as scikit-learn does.
 def setup(app):
     app.connect("missing-reference", _link_external)
     # Before numpydoc (priority 500) reformats the docstring.

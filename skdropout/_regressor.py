@@ -59,9 +59,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         recommends 3 to 4 with dropout. Off by default for regression: the
         output weights must scale with the target, and capping them at 3
         halved the R^2 on the diabetes data with its raw targets
-        (``benchmarks/choose_defaults.py``). Standardise the target (for
-        example with :class:`~sklearn.compose.TransformedTargetRegressor`)
-        before switching it on.
+        (``benchmarks/choose_defaults.py``, ``learning_rate_init=0.01``).
+        Standardise the target (for example with
+        :class:`~sklearn.compose.TransformedTargetRegressor`) before
+        switching it on.
 
     dropout_type : {'bernoulli', 'gaussian'}, default='bernoulli'
         Distribution of the dropout noise. 'bernoulli' drops units (inverted

@@ -282,7 +282,8 @@ class OptunaPruningCallback:
 
     The score is the one the estimator computes on data it does not train on,
     without dropout, after each epoch: with ``early_stopping=True`` the held
-    out ``validation_fraction`` of the training data.
+    out ``validation_fraction`` of the training data, or the validation set
+    given to ``fit`` as ``X_val`` and ``y_val``.
 
     Parameters
     ----------
