@@ -1,5 +1,6 @@
 """Shared estimator logic: validation, initialisation and the epoch loop."""
 
+import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -238,6 +239,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
         if not first_pass:
             self._check_same_architecture(layer_units)
+            self._adopt_stopping_rule()
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype, random_state)
@@ -309,6 +311,22 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 "Set warm_start=False (or call fit instead of partial_fit) to "
                 "start a new network."
             )
+
+    def _adopt_stopping_rule(self):
+        """Switch a continued network's bookkeeping to the current early_stopping.
+
+        A network started with early stopping and continued without it (or
+        the reverse) starts the other rule's record afresh, as a new fit
+        would, instead of comparing against a record it never kept.
+        """
+        if self.early_stopping and self.best_validation_score_ is None:
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+            self._no_improvement_count = 0
+        elif not self.early_stopping and self.best_loss_ is None:
+            self.best_loss_ = np.inf
+            self.best_validation_score_ = None
+            self._no_improvement_count = 0
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -456,9 +474,19 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
+        except BaseException:
+            # An exception from a callback (optuna.TrialPruned, say) leaves
+            # the model as a stopped fit would: the best epoch's weights.
+            self._restore_best_weights()
+            raise
+        finally:
+            # Rebuilt on the next update; a fitted model need not carry it.
+            self._optimizer.release_workspace()
         self._restore_best_weights()
         fit_ctx.call_on_fit_task_end(
-            estimator=self, **hook_data, reconstruction_attributes={}
+            estimator=self,
+            **hook_data,
+            reconstruction_attributes=self._reconstruction_attributes,
         )
 
     def _outputs_are_finite(self, X):
@@ -466,12 +494,27 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             return bool(np.isfinite(self._forward(X, check_input=False)).all())
 
     def _reconstruction_attributes(self):
-        # Training goes on in place after the hook, so a callback that keeps
-        # the fitted estimator it is given must get copies.
-        return {
-            "coefs_": [c.copy() for c in self.coefs_],
-            "intercepts_": [b.copy() for b in self.intercepts_],
+        """What a callback's ``fitted_estimator`` holds beyond a shallow copy.
+
+        It must look like a fit stopped after this epoch, and stay so while
+        training goes on in place: copies of everything mutable, and with
+        early stopping the best epoch's weights, which a stopped fit keeps.
+        """
+        coefs, intercepts = self.coefs_, self.intercepts_
+        if self.early_stopping and getattr(self, "_best_coefs", None) is not None:
+            coefs, intercepts = self._best_coefs, self._best_intercepts
+        attributes = {
+            "coefs_": [c.copy() for c in coefs],
+            "intercepts_": [b.copy() for b in intercepts],
+            "loss_curve_": list(self.loss_curve_),
+            "_optimizer": copy.deepcopy(self._optimizer),
+            "_best_coefs": None,
+            "_best_intercepts": None,
         }
+        for name in ("validation_scores_", "validation_loss_curve_"):
+            curve = getattr(self, name)
+            attributes[name] = None if curve is None else list(curve)
+        return attributes
 
     def _record_epoch(self, loss, n_samples):
         self.loss_ = loss
@@ -502,11 +545,17 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         return False
 
     def _restore_best_weights(self):
-        if self.early_stopping:
+        """With early stopping, put back the best epoch's weights.
+
+        The copies are dropped afterwards: the fitted model keeps one set of
+        weights, as scikit-learn's MLP does. Calling it again does nothing.
+        """
+        if self.early_stopping and getattr(self, "_best_coefs", None) is not None:
             for target, best in zip(
                 self.coefs_ + self.intercepts_, self._best_coefs + self._best_intercepts
             ):
                 np.copyto(target, best)
+        self._best_coefs = self._best_intercepts = None
 
     def _divergence_sign(self, loss, flat_params, probe):
         """What shows that the last epoch diverged, or None if nothing does."""

@@ -166,3 +166,110 @@ def test_verbose_still_prints_sklearn_lines_with_callbacks(Estimator, Xy, capsys
     assert iterations[0].startswith("Iteration 1, loss = ")
     assert float(iterations[-1].split("loss = ")[1]) == pytest.approx(est.loss_)
     assert sum(line.startswith("Validation score: ") for line in lines) == est.n_iter_
+
+
+def _without_callbacks(estimator):
+    return estimator.set_callbacks()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_estimator_is_a_fit_stopped_at_that_epoch_in_every_attribute(
+    Estimator, Xy
+):
+    X, y = Xy
+    keeper = KeepFittedEstimators()
+    est = Estimator(**SMALL_NET).set_callbacks(keeper).fit(X, y)
+    two_epochs = Estimator(**{**SMALL_NET, "max_iter": 2}).fit(X, y)
+    at_epoch_2 = keeper.fitted[1]
+    assert at_epoch_2.n_iter_ == 2
+    assert at_epoch_2.loss_curve_ == two_epochs.loss_curve_
+    assert at_epoch_2._optimizer is not est._optimizer
+    assert at_epoch_2._optimizer.t == two_epochs._optimizer.t
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_training_the_fitted_estimator_leaves_the_original_alone(Estimator, Xy):
+    X, y = Xy
+    keeper = KeepFittedEstimators()
+    est = Estimator(**SMALL_NET).set_callbacks(keeper).fit(X, y)
+    before = [p.copy() for p in est.coefs_], list(est.loss_curve_)
+    state_before = [a.copy() for a in est._optimizer.state_arrays()]
+
+    _without_callbacks(keeper.fitted[1]).partial_fit(X, y)
+
+    for got, expected in zip(est.coefs_, before[0]):
+        assert_array_equal(got, expected)
+    assert est.loss_curve_ == before[1]
+    for got, expected in zip(est._optimizer.state_arrays(), state_before):
+        assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_estimator_under_early_stopping_holds_the_best_weights(Estimator, Xy):
+    # A fit stopped at an epoch keeps the best epoch's weights; so must the
+    # estimator handed to the hook at that epoch.
+    X, y = Xy
+    keeper = KeepFittedEstimators()
+    params = {**SMALL_NET, "max_iter": 8, "early_stopping": True}
+    Estimator(**params).set_callbacks(keeper).fit(X, y)
+    for epoch, fitted in enumerate(keeper.fitted, start=1):
+        stopped = Estimator(**{**params, "max_iter": epoch}).fit(X, y)
+        for got, expected in zip(fitted.coefs_, stopped.coefs_):
+            assert_array_equal(got, expected)
+
+
+class CaptureY:
+    def __init__(self):
+        self.shapes = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, *, y=None):
+        self.shapes.append(np.shape(y))
+
+    def on_fit_task_end(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_hooks_get_y_in_the_shape_predict_returns(Estimator, Xy):
+    X, y = Xy
+    capture = CaptureY()
+    est = Estimator(**SMALL_NET).set_callbacks(capture).fit(X, y)
+    assert set(capture.shapes) == {est.predict(X).shape}
+
+
+class RaiseAtEpoch:
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        if context.task_name == "epoch" and estimator.n_iter_ == self.epoch:
+            raise RuntimeError("stop here")
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_callback_exception_under_early_stopping_leaves_the_best_weights(
+    Estimator, Xy
+):
+    X, y = Xy
+    params = {**SMALL_NET, "max_iter": 8, "early_stopping": True}
+    est = Estimator(**params).set_callbacks(RaiseAtEpoch(6))
+    with pytest.raises(RuntimeError, match="stop here"):
+        est.fit(X, y)
+    stopped = Estimator(**{**params, "max_iter": 6}).fit(X, y)
+    for got, expected in zip(est.coefs_, stopped.coefs_):
+        assert_array_equal(got, expected)

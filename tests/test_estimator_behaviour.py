@@ -773,3 +773,24 @@ def test_verbose_prints_the_loss_of_every_epoch(Estimator, Xy, capsys):
     ]
     for line, loss in zip(lines, est.loss_curve_):
         assert float(line.split(" = ")[1]) == pytest.approx(loss, abs=1e-8)
+
+
+# ------------------------------------------- switching the stopping rule
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_warm_start_can_switch_early_stopping_on(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET).fit(X, y)
+    est.set_params(early_stopping=True, warm_start=True, max_iter=3).fit(X, y)
+    assert np.isfinite(est.best_validation_score_)
+    assert est.best_loss_ is None
+    assert len(est.validation_scores_) == len(est.loss_curve_) == 8
+    assert np.isnan(est.validation_scores_[:5]).all()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_after_an_early_stopped_fit_tracks_the_training_loss(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, early_stopping=True).fit(X, y)
+    est.set_params(early_stopping=False).partial_fit(X, y)
+    assert est.best_validation_score_ is None
+    assert est.best_loss_ == est.loss_curve_[-1]

@@ -235,3 +235,33 @@ def test_saved_model_size_does_not_grow_with_the_training_set(Estimator):
         # The loss curve has the same length; only the data size differs.
         sizes.append(len(pickle.dumps(est)))
     assert abs(sizes[1] - sizes[0]) < 64
+
+
+def _array_bytes(obj, seen=None):
+    """Bytes of every ndarray reachable through ``obj``'s attributes and lists."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes
+    if isinstance(obj, list | tuple):
+        return sum(_array_bytes(item, seen) for item in obj)
+    if hasattr(obj, "__dict__"):
+        return sum(_array_bytes(v, seen) for v in vars(obj).values())
+    return 0
+
+
+@pytest.mark.parametrize("early_stopping", [False, True], ids=["plain", "es"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fitted_model_holds_its_weights_and_adam_state_only(
+    Estimator, Xy, early_stopping
+):
+    # Weights, Adam's two moments (the optimizer keeps no scratch after fit,
+    # and early stopping keeps no second copy of the weights), and the
+    # flat vector the weights are views of (counted once more here).
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "early_stopping": early_stopping}).fit(X, y)
+    weights = sum(p.nbytes for p in est.coefs_ + est.intercepts_)
+    assert _array_bytes(est) <= 4 * weights
+    assert est._optimizer._scratch is None

@@ -98,6 +98,10 @@ class _Optimizer:
             self._scratch = scratch = (np.empty(length, dtype), np.empty(length, dtype))
         return scratch
 
+    def release_workspace(self):
+        """Free the scratch vectors; the next update makes them again."""
+        self._scratch = None
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_scratch"] = None
