@@ -345,7 +345,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         X_val = validate_data(
             self,
             X_val,
-            accept_sparse=["csr", "csc"],
+            accept_sparse="csr",  # scored after every epoch, in row chunks
             dtype=X.dtype,
             reset=False,
         )
@@ -401,7 +401,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 "training samples. Decrease 'validation_fraction'."
             )
         return _Split(
-            X_train, y_train, sw_train, X_val, self._val_targets(y_val), sw_val, y_val
+            X_train,
+            y_train,
+            sw_train,
+            X_val,
+            self._decoded_targets(y_val),
+            sw_val,
+            y_val,
         )
 
     def _run_epochs(
@@ -414,7 +420,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         # only if a callback asks for them.
         hook_data = {
             "X": X,
-            "y": lambda: self._val_targets(y),
+            "y": lambda: self._decoded_targets(y),
             "metadata": None
             if sample_weight is None
             else {"sample_weight": sample_weight},
@@ -651,7 +657,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             X = validate_data(
                 self,
                 X,
-                accept_sparse=["csr", "csc"],
+                # CSC is converted once: the forward pass slices rows.
+                accept_sparse="csr",
                 dtype=self.coefs_[0].dtype,
                 reset=False,
             )
@@ -664,8 +671,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             batch_rows=_PREDICT_CHUNK_ROWS,
         )
 
-    def _predict(self, X, check_input=True):
-        return self._output_to_prediction(self._forward(X, check_input=check_input))
+    def _predict(self, X):
+        return self._output_to_prediction(self._forward(X))
 
     def to_sklearn(self):
         """Return this network as a fitted scikit-learn MLP, for deployment.
@@ -746,7 +753,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         X = validate_data(
             self,
             X,
-            accept_sparse=["csr", "csc"],
+            # CSC converted once: the passes slice rows, chunk by chunk.
+            accept_sparse="csr",
             dtype=self.coefs_[0].dtype,
             reset=False,
         )

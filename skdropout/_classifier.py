@@ -18,7 +18,6 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
-    check_is_fitted,
     column_or_1d,
     validate_data,
 )
@@ -322,8 +321,19 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     _score_function = staticmethod(accuracy_score)
 
-    def _val_targets(self, y_val):
-        return self._label_binarizer.inverse_transform(y_val)
+    def _decoded_targets(self, Y):
+        """Labels, as the user gave them, from one-hot encoded targets."""
+        return self._label_binarizer.inverse_transform(Y)
+
+    def _binary_as_two_columns(self, out):
+        """Probabilities of both classes from a binary network's one output.
+
+        ``out`` has the network's outputs on its last axis; multiclass and
+        multilabel outputs are returned as they are.
+        """
+        if self.n_outputs_ != 1:
+            return out
+        return np.concatenate([1 - out, out], axis=-1)
 
     def _output_to_prediction(self, out):
         if self.n_outputs_ == 1:
@@ -514,12 +524,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, columns ordered as ``classes_``.
         """
-        check_is_fitted(self)
-        y_pred = self._forward(X)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-            return np.vstack([1 - y_pred, y_pred]).T
-        return y_pred
+        return self._binary_as_two_columns(self._forward(X))
 
     def predict_log_proba(self, X):
         """Return the logarithm of :meth:`predict_proba`.
@@ -571,10 +576,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         >>> clf.sample_predict(X[:2], n_samples=50, random_state=0).shape
         (50, 2, 3)
         """
-        out = self._sample_outputs(X, n_samples, random_state)
-        if self.n_outputs_ == 1:
-            out = np.concatenate([1 - out, out], axis=2)
-        return out
+        return self._binary_as_two_columns(
+            self._sample_outputs(X, n_samples, random_state)
+        )
 
     def predict_proba_mc(self, X, n_samples=100, random_state=None):
         """Estimate the class probabilities by Monte Carlo dropout.
@@ -610,9 +614,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         ((2, 3), True)
         """
         mean, _ = self._monte_carlo_summary(X, n_samples, random_state)
-        if self.n_outputs_ == 1:
-            return np.concatenate([1 - mean, mean], axis=1)
-        return mean
+        return self._binary_as_two_columns(mean)
 
     def predictive_entropy(self, X, n_samples=100, random_state=None):
         """Measure per-sample uncertainty: entropy of the MC class probabilities.

@@ -290,9 +290,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     _score_function = staticmethod(r2_score)
 
-    def _val_targets(self, y_val):
-        # One output: 1-D, the shape of predict's result.
-        return y_val.ravel() if y_val.shape[1] == 1 else y_val
+    def _decoded_targets(self, Y):
+        """Targets in the shape predict returns (1-D for one output)."""
+        return Y.ravel() if Y.shape[1] == 1 else Y
 
     def _output_to_prediction(self, out):
         return out.ravel() if out.shape[1] == 1 else out

@@ -794,3 +794,25 @@ def test_partial_fit_after_an_early_stopped_fit_tracks_the_training_loss(Estimat
     est.set_params(early_stopping=False).partial_fit(X, y)
     assert est.best_validation_score_ is None
     assert est.best_loss_ == est.loss_curve_[-1]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "adam", "beta_1": 0.85, "beta_2": 0.995, "epsilon": 1e-7},
+        {"solver": "sgd", "momentum": 0.85, "alpha": 3e-4},
+    ],
+    ids=["adam", "sgd"],
+)
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_numpy_scalar_hyperparameters_train_like_python_floats(Estimator, Xy, params):
+    # A grid such as np.logspace yields np.float64 values; they must not turn
+    # a float32 fit's updates into float64 arithmetic.
+    X, y = Xy
+    X32 = X.astype(np.float32)
+    as_python = Estimator(**SMALL_NET, **params).fit(X32, y)
+    as_numpy = {
+        k: np.float64(v) if isinstance(v, float) else v for k, v in params.items()
+    }
+    as_numpy = Estimator(**SMALL_NET, **as_numpy).fit(X32, y)
+    assert_same_parameters(as_python, as_numpy)

@@ -179,7 +179,9 @@ class SGDOptimizer(_Optimizer):
     ):
         super().__init__(params, learning_rate_init)
         self.lr_schedule = lr_schedule
-        self.momentum = momentum
+        # Python floats, not NumPy scalars: a np.float64 would make every
+        # float32 update run (and round) in float64.
+        self.momentum = float(momentum)
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocities = [np.zeros_like(p) for p in params]
@@ -258,9 +260,10 @@ class AdamOptimizer(_Optimizer):
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
         super().__init__(params, learning_rate_init)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        # Python floats, as SGDOptimizer's momentum.
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
         self.t = 0
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]

@@ -17,7 +17,10 @@ class MinibatchTrainer:
 
     All buffers (activations, deltas, gradients, masks) are allocated here,
     once, for minibatches of up to ``batch_size`` rows; the per-batch work
-    reuses them through ``out=`` arguments and in-place updates.
+    reuses them through ``out=`` arguments and in-place updates. Sparse input
+    is the exception: SciPy's products have no ``out=``, so the first layer's
+    product and gradient make arrays the size of the batch (its rows, and
+    the columns it stores), never the size of the whole feature space.
 
     Parameters
     ----------
@@ -77,7 +80,9 @@ class MinibatchTrainer:
         self.activation = activation
         self.out_activation = out_activation
         self.loss = loss
-        self.alpha = alpha
+        # Python floats, not NumPy scalars: a np.float64 would make every
+        # float32 operation it enters run (and round) in float64.
+        self.alpha = float(alpha)
         self.optimizer = optimizer
         dtype = coefs[0].dtype
         self.dtype = dtype
@@ -158,6 +163,11 @@ class MinibatchTrainer:
             loss was not finite, in which case the epoch stops at that batch
             and the parameters may hold non-finite values.
         """
+        if batch_size > self._Y_buffer.shape[0]:
+            raise ValueError(
+                f"batch_size={batch_size} exceeds the {self._Y_buffer.shape[0]} "
+                "rows the trainer's buffers were made for."
+            )
         n_samples = X.shape[0]
         accumulated = 0.0
         if self.constraint is not None:
@@ -179,28 +189,40 @@ class MinibatchTrainer:
         return accumulated / n_samples
 
     def _gather(self, X, Y, sample_weight, order, start, stop):
+        n = stop - start
         if order is None:
             rows = slice(start, stop)
             sw = None if sample_weight is None else sample_weight[rows]
-            return X[rows], Y[rows], sw
+            X_batch = X[rows]
+            if not sp.issparse(X) and not X_batch.flags.c_contiguous:
+                # Rows of a Fortran-ordered X (a single-dtype DataFrame, say)
+                # are strided: np.dot would copy them into a new array at
+                # every product; copy them once, into the reused buffer.
+                buffer = self._rows_buffer(X)[:n]
+                np.copyto(buffer, X_batch)
+                X_batch = buffer
+            return X_batch, Y[rows], sw
         idx = order[start:stop]
-        n = stop - start
         # The indices come from a permutation of the rows, so they are valid:
         # mode="clip" skips the bounds check, and with it the temporary that
         # np.take otherwise fills before copying into ``out``.
         if sp.issparse(X):
             X_batch = X[idx]
         else:
-            if self._X_buffer is None or self._X_buffer.shape[1] != X.shape[1]:
-                self._X_buffer = np.empty(
-                    (self._Y_buffer.shape[0], X.shape[1]), dtype=X.dtype
-                )
-            X_batch = np.take(X, idx, axis=0, out=self._X_buffer[:n], mode="clip")
+            X_batch = np.take(X, idx, axis=0, out=self._rows_buffer(X)[:n], mode="clip")
         Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n], mode="clip")
         sw = None
         if sample_weight is not None:
             sw = np.take(sample_weight, idx, out=self._sw_buffer[:n], mode="clip")
         return X_batch, Y_batch, sw
+
+    def _rows_buffer(self, X):
+        """The reused buffer for a minibatch of X's rows, made on first use."""
+        if self._X_buffer is None or self._X_buffer.shape[1] != X.shape[1]:
+            self._X_buffer = np.empty(
+                (self._Y_buffer.shape[0], X.shape[1]), dtype=X.dtype
+            )
+        return self._X_buffer
 
     # ------------------------------------------------------------------- step
     def sample_masks(self, X_batch):
@@ -356,7 +378,15 @@ class MinibatchTrainer:
     def _layer_gradients(self, layer, A, delta, sparse):
         grad = self.coef_grads[layer]
         if sparse:
-            grad[...] = A.T @ delta
+            # A.T @ delta would be a new dense (n_features, units) array at
+            # every step, the size of the largest weight matrix for hashed
+            # or text features. Only the batch's stored columns have nonzero
+            # gradient rows: compute those, and zero the rest in place.
+            if A.format != "csr":  # the indices must be column indices
+                A = A.tocsr()
+            columns = np.unique(A.indices)
+            grad.fill(0)
+            grad[columns] = A[:, columns].T @ delta
         else:
             np.dot(A.T, delta, out=grad)
         np.dot(self._ones[: delta.shape[0]], delta, out=self.intercept_grads[layer])

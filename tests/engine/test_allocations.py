@@ -13,6 +13,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from skdropout._engine import AdamOptimizer, MinibatchTrainer, SGDOptimizer
 
@@ -83,3 +84,42 @@ def test_a_step_with_dropout_allocates_only_the_masks_random_bits(
     random_bits = 2 * ROWS * HIDDEN
 
     assert _peak_bytes_of_steps(trainer) < random_bits + SMALL_BYTES
+
+
+def test_a_sparse_step_allocates_nothing_the_size_of_the_first_weights():
+    # Hashed features: the first weight matrix (50,000 x 64) is the largest
+    # array of the model; its gradient must not be made anew at every step.
+    # What a step may allocate grows with the batch's stored entries (here
+    # about 1,300 columns), not with the number of features.
+    n_features, hidden = 50_000, 64
+    rng = np.random.default_rng(0)
+    coefs = [
+        rng.normal(scale=0.01, size=(n_features, hidden)),
+        rng.normal(scale=0.1, size=(hidden, OUTPUTS)),
+    ]
+    intercepts = [np.zeros(hidden), np.zeros(OUTPUTS)]
+    trainer = MinibatchTrainer(
+        coefs,
+        intercepts,
+        activation="relu",
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=1e-4,
+        optimizer=AdamOptimizer(coefs + intercepts, 1e-3),
+        batch_size=ROWS,
+        dropout_rates=[0.2, 0.5],
+        max_norm=3.0,
+        rng=np.random.default_rng(1),
+    )
+    X = sp.random(ROWS, n_features, density=1e-4, format="csr", random_state=0)
+    Y = np.eye(OUTPUTS)[rng.integers(0, OUTPUTS, ROWS)]
+    trainer.step(X, Y)
+    tracemalloc.start()
+    try:
+        baseline, _ = tracemalloc.get_traced_memory()
+        for _ in range(3):
+            trainer.step(X, Y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - baseline < coefs[0].nbytes // 10

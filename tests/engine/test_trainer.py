@@ -319,3 +319,37 @@ def test_dropout_rates_need_one_rate_per_masked_layer():
 
     with pytest.raises(ValueError, match=r"dropout_rates needs 3 rates .* got 2"):
         _trainer(coefs, intercepts, rates=(0.2, 0.5))
+
+
+def test_run_epoch_refuses_batches_larger_than_its_buffers():
+    X, Y, sample_weight = _data()
+    coefs, intercepts = _parameters()
+    trainer = _trainer(coefs, intercepts)
+    with pytest.raises(ValueError, match="batch_size=16 exceeds the 8 rows"):
+        trainer.run_epoch(X, Y, sample_weight, 2 * BATCH_SIZE)
+
+
+def test_fortran_ordered_input_trains_like_c_ordered_input():
+    X, Y, sample_weight = _data()
+    runs = []
+    for layout in (np.ascontiguousarray, np.asfortranarray):
+        coefs, intercepts = _parameters()
+        trainer = _trainer(coefs, intercepts)
+        trainer.run_epoch(layout(X), Y, sample_weight, BATCH_SIZE)
+        runs.append(coefs + intercepts)
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_first_layer_gradient_equals_the_dense_one(fmt):
+    X, Y, sample_weight = _data(sparse=True)
+    X, Y, sample_weight = X[:BATCH_SIZE], Y[:BATCH_SIZE], sample_weight[:BATCH_SIZE]
+    grads = []
+    for batch in (X.asformat(fmt), X.toarray()):
+        coefs, intercepts = _parameters()
+        trainer = _trainer(coefs, intercepts, rates=None, rng=None)
+        trainer.loss_and_gradients(batch, Y, sample_weight)
+        grads.append([g.copy() for g in trainer.coef_grads])
+    for sparse_grad, dense_grad in zip(*grads):
+        np.testing.assert_allclose(sparse_grad, dense_grad, rtol=1e-12, atol=1e-14)
