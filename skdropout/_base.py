@@ -311,6 +311,16 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 "Set warm_start=False (or call fit instead of partial_fit) to "
                 "start a new network."
             )
+        wanted = self._output_activation()
+        if wanted != self.out_activation_:
+            # The loss is paired with its output activation: training one
+            # through the other's output would fit a different model.
+            raise ValueError(
+                f"The network to continue has the output activation "
+                f"{self.out_activation_!r}, but the current parameters (loss) "
+                f"ask for {wanted!r}. Set warm_start=False (or call fit "
+                "instead of partial_fit) to start a new network."
+            )
 
     def _adopt_stopping_rule(self):
         """Switch a continued network's bookkeeping to the current early_stopping.
@@ -400,6 +410,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves no "
                 "training samples. Decrease 'validation_fraction'."
             )
+        for part, weights in (("validation", sw_val), ("training", sw_train)):
+            if weights is not None and not weights.any():
+                raise ValueError(
+                    f"Every sample of the early-stopping {part} split has a "
+                    "weight of 0: give more samples a positive weight, or "
+                    "pass a validation set of your own (X_val, y_val)."
+                )
         return _Split(
             X_train,
             y_train,
@@ -430,6 +447,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             max_subtasks=1 if incremental else self.max_iter,
         )
         fit_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
+        if trainer.constraint is not None:
+            # The starting weights (Glorot's, or a warm start's under another
+            # cap) are what early stopping and a diverged fit may fall back
+            # to: they must satisfy the constraint too.
+            trainer.constraint.project(None)
         if self.early_stopping:
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
@@ -449,6 +471,14 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     random_state.shuffle(order)
                 loss = trainer.run_epoch(X, y, sample_weight, batch_size, order)
                 sign = self._divergence_sign(loss, flat_params, probe)
+                validation = None
+                if sign is None and split.X_val is not None:
+                    validation = self._validation_metrics(split)
+                    if validation is None:
+                        sign = (
+                            "the network's outputs on the validation set "
+                            f"overflowed (training loss {loss:.4g})"
+                        )
                 if sign is not None:
                     checkpoint.restore()
                     epoch_ctx.call_on_fit_task_end(estimator=self)
@@ -456,7 +486,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     raise ValueError(self._divergence_message(sign))
                 checkpoint.save()
                 self._record_epoch(loss, n_samples)
-                plateau_stop = self._after_epoch(split)
+                plateau_stop = self._after_epoch(validation)
                 callback_stop = epoch_ctx.call_on_fit_task_end(
                     estimator=self,
                     **hook_data,
@@ -530,10 +560,14 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
 
-    def _after_epoch(self, split):
-        """Progress bookkeeping after an epoch; True if training should stop."""
-        if split.X_val is not None:
-            score, loss = self._validation_metrics(split)
+    def _after_epoch(self, validation):
+        """Progress bookkeeping after an epoch; True if training should stop.
+
+        ``validation`` is the epoch's (score, loss) on the validation set, or
+        None without one.
+        """
+        if validation is not None:
+            score, loss = validation
             self.validation_scores_.append(score)
             self.validation_loss_curve_.append(loss)
             if self.verbose:
@@ -612,20 +646,24 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         return stop
 
     def _validation_metrics(self, split):
-        """Score and loss of the dropout-free network on the validation set."""
-        # A blown-up network scores NaN here rather than warning from deep
-        # inside a metric; the next epoch's checks then stop the fit.
+        """Score and loss of the dropout-free network on the validation set.
+
+        None when the network's outputs (or the score computed from them)
+        are not finite: the fit then counts as diverged.
+        """
+        # A blown-up network is caught here rather than warning from deep
+        # inside a metric.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = self._forward(split.X_val, check_input=False)
             if not np.isfinite(out).all():
-                return np.nan, np.nan
+                return None
             y_pred = self._output_to_prediction(out)
             score = float(
                 self._score_function(split.y_val, y_pred, sample_weight=split.sw_val)
             )
             scratch = (np.empty_like(out), np.empty_like(out))
             loss = LOSSES[self._loss_name()](split.Y_val, out, split.sw_val, scratch)
-        return (score, loss) if math.isfinite(score) else (np.nan, np.nan)
+        return (score, loss) if math.isfinite(score) else None
 
     def _update_no_improvement_count(self):
         if self.early_stopping:
@@ -708,12 +746,17 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     # ----------------------------------------------------- Monte Carlo dropout
     def _sample_outputs(self, X, n_samples, random_state):
         """Network outputs of ``n_samples`` passes with dropout left on."""
-        X, masks = self._monte_carlo_setup(X, n_samples, random_state)
+        X, masks, n_samples = self._monte_carlo_setup(X, n_samples, random_state)
         if masks is None:
             # No noise anywhere: every pass is the deterministic network.
             out = self._forward(X, check_input=False)
             return np.repeat(out[np.newaxis], n_samples, axis=0)
-        return forward_stochastic(X, *self._network(), masks, n_samples, masks.max_rows)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = forward_stochastic(
+                X, *self._network(), masks, n_samples, masks.max_rows
+            )
+        _warn_if_not_finite(out)
+        return out
 
     def _monte_carlo_summary(self, X, n_samples, random_state, spread=False):
         """Mean of the outputs over the passes, and their standard deviation.
@@ -723,26 +766,28 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         Reduced chunk by chunk of rows, so that memory stays bounded by the
         size of the result rather than growing with ``n_samples``.
         """
-        X, masks = self._monte_carlo_setup(X, n_samples, random_state)
+        X, masks, n_samples = self._monte_carlo_setup(X, n_samples, random_state)
         if masks is None:
             out = self._forward(X, check_input=False)
             return out, (np.zeros_like(out) if spread else None)
         n_outputs = self.coefs_[-1].shape[1]
         mean = np.empty((X.shape[0], n_outputs), dtype=self.coefs_[0].dtype)
         std = np.empty_like(mean) if spread else None
-        for rows, passes in forward_stochastic_chunks(
-            X, *self._network(), masks, n_samples, masks.max_rows
-        ):
-            np.mean(passes, axis=0, out=mean[rows])
-            if spread:
-                np.std(passes, axis=0, out=std[rows])
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows, passes in forward_stochastic_chunks(
+                X, *self._network(), masks, n_samples, masks.max_rows
+            ):
+                np.mean(passes, axis=0, out=mean[rows])
+                if spread:
+                    np.std(passes, axis=0, out=std[rows])
+        _warn_if_not_finite(mean)
         return mean, std
 
     def _network(self):
         return self.coefs_, self.intercepts_, self.activation, self.out_activation_
 
     def _monte_carlo_setup(self, X, n_samples, random_state):
-        """Validated X, and the dropout noise (None if every rate is 0)."""
+        """Validated X, the dropout noise (None if every rate is 0), n_samples."""
         check_is_fitted(self)
         if (
             not isinstance(n_samples, Integral)
@@ -750,6 +795,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             or n_samples < 1
         ):
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        n_samples = int(n_samples)  # a np.int8 would overflow in chunk sizes
         X = validate_data(
             self,
             X,
@@ -764,7 +810,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         ]
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         if not any(rates):
-            return X, None
+            return X, None, n_samples
         batch_rows = max(_PREDICT_CHUNK_ROWS, int(n_samples))
         masks = DropoutMasks(
             rates,
@@ -774,9 +820,24 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             np.random.default_rng(seed),
             kind=self.dropout_type,
         )
-        return X, masks
+        return X, masks, n_samples
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _warn_if_not_finite(outputs):
+    """Say so when Monte Carlo passes overflowed, instead of numpy's warnings."""
+    n_bad = int(np.size(outputs) - np.count_nonzero(np.isfinite(outputs)))
+    if n_bad:
+        warnings.warn(
+            f"{n_bad} Monte Carlo output(s) are not finite: with the dropout "
+            "noise (dropout_rate, input_dropout, dropout_type) some passes' "
+            "activations overflowed the float range, although the network "
+            "without noise stays finite. Their mean and spread are not "
+            "meaningful; a smaller dropout_rate or Bernoulli noise avoids this.",
+            UserWarning,
+            stacklevel=3,
+        )

@@ -488,9 +488,16 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self : DropoutMLPClassifier
             The updated estimator.
         """
+        multilabel = type_of_target(y).startswith("multilabel")
+        if classes is not None and not multilabel and len(np.unique(classes)) < 2:
+            # Checked before any state is set, as fit checks y.
+            raise ValueError(
+                f"classes must list at least 2 classes, got {classes!r}: "
+                f"{type(self).__name__} needs two to tell apart."
+            )
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
+            if multilabel:
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)

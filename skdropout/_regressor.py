@@ -1,6 +1,7 @@
 """Dropout multilayer perceptron for regression."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
@@ -319,11 +320,20 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             dtype=self._training_dtype(reset),
             reset=reset,
         )
+        if sp.issparse(y):
+            y = y.toarray()  # the targets of a minibatch are gathered densely
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
-        y = y.astype(X.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            y = y.astype(X.dtype, copy=False)
+        if not np.isfinite(y).all():
+            raise ValueError(
+                f"y has values too large for {X.dtype}, the dtype of X that the "
+                "network computes in: scale y down (for example with "
+                "TransformedTargetRegressor), or pass X as float64."
+            )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True

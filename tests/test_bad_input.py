@@ -370,6 +370,42 @@ BAD_INPUTS = [
         "y_val has classes .* not in the training classes",
         estimators=(CLF,),
     ),
+    BadInput(
+        "zero_weights_for_the_whole_early_stopping_split",
+        # Only the first row weighs anything: one split gets no weight.
+        lambda est, X0, y0: (
+            lambda: est.fit(X0, y0, sample_weight=np.r_[1.0, np.zeros(X0.shape[0] - 1)])
+        ),
+        ValueError,
+        "early-stopping (validation|training) split has a weight of 0",
+        params={"early_stopping": True},
+    ),
+    # --- continuing a network
+    BadInput(
+        "warm_start_with_another_loss",
+        lambda est, X0, y0: (
+            est.fit(X0, np.abs(y0)),
+            est.set_params(warm_start=True, loss="poisson"),
+            lambda: est.fit(X0, np.abs(y0)),
+        )[-1],
+        ValueError,
+        "output activation 'identity', but .* ask for 'exp'",
+        estimators=(REG,),
+    ),
+    BadInput(
+        "partial_fit_with_one_class",
+        lambda est, X0, y0: lambda: est.partial_fit(X0, np.zeros_like(y0), classes=[0]),
+        ValueError,
+        "classes must list at least 2 classes",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "y_too_large_for_float32",
+        call_fit(X=lambda X: X.astype(np.float32), y=lambda y: y * 1e39),
+        ValueError,
+        "y has values too large for float32",
+        estimators=(REG,),
+    ),
     # --- Monte Carlo dropout predictions
     BadInput(
         "sample_predict_n_samples_0",

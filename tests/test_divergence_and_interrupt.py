@@ -581,3 +581,41 @@ def test_other_exceptions_during_fit_are_not_swallowed(Estimator, digits):
     with mock.patch.object(MinibatchTrainer, "step", fail):
         with pytest.raises(MemoryError, match="out of memory"):
             est.fit(X, y)
+
+
+def test_overflowing_validation_outputs_count_as_divergence():
+    # Two huge features: the first epoch's network overflows exp on the
+    # validation rows (all scores would be NaN, no best epoch ever kept).
+    rng = np.random.RandomState(43)
+    X = rng.normal(size=(60, 3)) * [1, 1e8, 1e8]
+    y = rng.poisson(2, 60).astype(float)
+    est = DropoutMLPRegressor(
+        loss="poisson",
+        hidden_layer_sizes=(3, 2),
+        early_stopping=True,
+        validation_fraction=0.9,
+        max_iter=1,
+        random_state=43,
+    )
+    with pytest.raises(ValueError, match="outputs on the validation set overflowed"):
+        est.fit(X, y)
+    assert est.n_iter_ == 0
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_weights_restored_after_divergence_respect_max_norm(Estimator, digits):
+    # The restored weights are the initial ones, projected onto the cap
+    # before training started (Glorot's columns are longer than 0.1).
+    X, y = digits
+    est = Estimator(
+        hidden_layer_sizes=(5,),
+        max_norm=0.1,
+        solver="sgd",
+        learning_rate_init=1e300,
+        max_iter=2,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="diverged in epoch 1"):
+        est.fit(X * 1e5, y)
+    norms = [np.linalg.norm(W, axis=0).max() for W in est.coefs_]
+    assert max(norms) <= 0.1 * (1 + 1e-12)

@@ -816,3 +816,23 @@ def test_numpy_scalar_hyperparameters_train_like_python_floats(Estimator, Xy, pa
     }
     as_numpy = Estimator(**SMALL_NET, **as_numpy).fit(X32, y)
     assert_same_parameters(as_python, as_numpy)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_warm_start_under_a_smaller_cap_projects_even_the_kept_best_weights(
+    Estimator, Xy
+):
+    # Early stopping may keep the starting weights as the best: they come
+    # from the previous fit, which had no cap, and must be projected too.
+    X, y = Xy
+    est = Estimator(**SMALL_NET, max_norm=None, early_stopping=True).fit(X, y)
+    est.set_params(warm_start=True, max_norm=0.2, max_iter=2).fit(X, y)
+    assert column_norms(est).max() <= 0.2 * (1 + 1e-12)
+
+
+def test_regressor_accepts_sparse_multi_output_targets(regression_data):
+    X, y = regression_data
+    Y = np.c_[y, -y]
+    dense = DropoutMLPRegressor(**SMALL_NET).fit(X, Y)
+    sparse = DropoutMLPRegressor(**SMALL_NET).fit(X, sp.csr_matrix(Y))
+    assert_same_parameters(dense, sparse)

@@ -237,3 +237,34 @@ def test_without_any_dropout_every_pass_is_the_deterministic_prediction(Estimato
         np.testing.assert_array_equal(std, 0.0)
     for one_pass in samples:
         np.testing.assert_array_equal(one_pass, expected)
+
+
+def test_n_samples_of_a_small_numpy_integer_type_works(sine_regressor):
+    reg, X = sine_regressor
+    mean, std = reg.predict(X[:3], return_std=True, n_samples=np.int8(5))
+    assert mean.shape == std.shape == (3,)
+
+
+def test_overflowing_passes_give_one_clear_warning_not_numpys():
+    # Gaussian noise with a huge variance: some passes overflow exp although
+    # the deterministic network is finite.
+    X = sp.csr_matrix((29, 6))
+    y = np.random.RandomState(0).poisson(2, 29).astype(float)
+    reg = DropoutMLPRegressor(
+        loss="poisson",
+        hidden_layer_sizes=(2, 16),
+        activation="logistic",
+        solver="sgd",
+        dropout_rate=0.5,
+        input_dropout=0.5,
+        dropout_type="gaussian",
+        alpha=1000.0,
+        learning_rate_init=10.0,
+        momentum=1.0,
+        batch_size=19,
+        max_iter=1,
+        random_state=1,
+    ).fit(X, y)
+    with pytest.warns(UserWarning, match="Monte Carlo output.* not finite"):
+        mean, _ = reg.predict(X[:3], return_std=True, n_samples=20, random_state=0)
+    assert not np.isfinite(mean).all()

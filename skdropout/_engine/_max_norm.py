@@ -50,31 +50,39 @@ def _column_squares(coef, out):
     return out
 
 
-def _overflow_safe_norms(coef):
-    """Column norms in float64, for weights whose squares overflow.
+def _project_with_scaled_columns(coef, max_norm):
+    """``_project_columns`` for squares outside the dtype's range.
 
-    Each column is divided by its largest magnitude before squaring, so a
-    finite column gets a finite norm (unless the norm itself exceeds the
-    float64 range) instead of inf, which would scale the column to zero.
+    That is, squared norms that overflow (after a huge step) or a cap so
+    small that its square underflows. Each column is divided by its largest
+    magnitude, in float64, before squaring, and a clipped column is rebuilt
+    from the scaled one, ``(w / s) * (max_norm / |w / s|)``: no intermediate
+    leaves the float range however large or small the norm. Slow, and only
+    taken in those cases.
     """
-    coef64 = coef.astype(np.float64)
-    scale = np.abs(coef64).max(axis=0)
+    scaled = coef.astype(np.float64)
+    scale = np.abs(scaled).max(axis=0)
     scale[scale == 0] = 1.0
-    coef64 /= scale
-    return scale * np.sqrt(np.einsum("ij,ij->j", coef64, coef64))
-
-
-def _project_overflowing_columns(coef, max_norm):
-    """``_project_columns`` for weights whose squared norms overflow."""
-    norms = _overflow_safe_norms(coef)
+    scaled /= scale
+    scaled_norms = np.sqrt(np.einsum("ij,ij->j", scaled, scaled))
+    with np.errstate(over="ignore"):
+        norms = scale * scaled_norms
     too_long = norms > max_norm
     n_clipped = int(np.count_nonzero(too_long))
-    # Factors in float64, cast once: max_norm / norm may be far below the
-    # smallest normal number of coef's dtype without being zero.
-    factors = np.ones_like(norms)
-    np.divide(max_norm, norms, out=factors, where=too_long)
-    coef *= factors.astype(coef.dtype)
-    return n_clipped, max_norm if n_clipped else float(np.nanmax(norms))
+    if n_clipped:
+        clipped = scaled[:, too_long] * (max_norm / scaled_norms[too_long])
+        coef[:, too_long] = clipped
+    # NaN norms (a diverged network) pass through, as in _project_columns.
+    return n_clipped, max_norm if n_clipped else float(norms.max())
+
+
+def _smallest_fast_cap(dtype):
+    """Below this cap, squared norms near it underflow in ``dtype``."""
+    info = np.finfo(dtype)
+    return float(np.sqrt(info.tiny) / info.eps)
+
+
+_FAST_CAPS = {np.dtype(t): _smallest_fast_cap(t) for t in (np.float32, np.float64)}
 
 
 def _project_columns(coef, max_norm, norms=None):
@@ -83,6 +91,8 @@ def _project_columns(coef, max_norm, norms=None):
         norms = np.empty(coef.shape[1], dtype=coef.dtype)
     if not norms.size:
         return 0, 0.0
+    if max_norm < _FAST_CAPS.get(coef.dtype, np.inf):
+        return _project_with_scaled_columns(coef, max_norm)
     _column_squares(coef, norms)
     # Most steps leave every column inside the ball: then the squared norms
     # answer the question and the square roots are not needed.
@@ -92,7 +102,7 @@ def _project_columns(coef, max_norm, norms=None):
     if np.isinf(largest_square):
         # Only after a huge step: worth a slow pass to rescale the columns
         # rather than scale them by max_norm / inf = 0.
-        return _project_overflowing_columns(coef, max_norm)
+        return _project_with_scaled_columns(coef, max_norm)
     np.sqrt(norms, out=norms)
     too_long = norms > max_norm
     n_clipped = int(np.count_nonzero(too_long))

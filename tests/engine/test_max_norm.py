@@ -1,5 +1,7 @@
 """``apply_max_norm`` projects each column onto the ball of radius max_norm."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -179,3 +181,24 @@ def test_skipped_checks_account_for_the_rounding_of_each_update():
         coef[0, 0] = np.nextafter(coef[0, 0], np.float32(1.0))
         constraint.project(step_bound=1e-9)
         assert coef[0, 0] <= np.float32(0.9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_cap_whose_square_underflows_is_still_enforced(dtype):
+    coef = np.array([[3e-29, 1e-31], [4e-29, 0.0]], dtype=dtype)
+
+    n_clipped = apply_max_norm(coef, 1e-30)
+
+    assert n_clipped == 1
+    assert _column_norms(coef)[0] == pytest.approx(1e-30, rel=1e-6)
+    assert coef[0, 1] == dtype(1e-31)
+
+
+def test_nan_columns_pass_through_without_warnings():
+    # A diverged network: the caller sees the NaN norms, numpy says nothing.
+    coef = np.array([[np.nan, 1e30], [1.0, 1e30]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        n_clipped = apply_max_norm(coef, 3.0)
+    assert n_clipped == 1
+    assert np.isnan(coef[0, 0])
