@@ -95,6 +95,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------ validation
     def _hidden_layer_sizes_list(self):
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, dict | set | frozenset):
+            # Iterable, but with no order of layers to give.
+            raise TypeError(
+                "hidden_layer_sizes must be an int or a sequence of ints, got "
+                f"{sizes!r}."
+            )
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
@@ -113,7 +119,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _hidden_dropout_rates(self, n_hidden):
         """One drop probability per hidden layer, validated."""
         rates = self.dropout_rate
-        if isinstance(rates, str):
+        if isinstance(rates, str | dict | set | frozenset):
             raise TypeError(
                 f"dropout_rate must be a float or a sequence of floats, got {rates!r}."
             )

@@ -518,6 +518,7 @@ BAD_INPUTS = [
             ("nan", np.nan, ValueError),
             ("None", None, TypeError),
             ("2d_list", [[0.5, 0.5]], ValueError),
+            ("set", {0.1, 0.2}, TypeError),
             ("2d_array", np.full((2, 1), 0.5), ValueError),
             ("0d_array_1.5", np.array(1.5), ValueError),
         ]
@@ -567,6 +568,8 @@ BAD_INPUTS = [
             ("(2.5,)", (2.5,), TypeError),
             ("int_0", 0, ValueError),
             ("str", "10", TypeError),
+            ("dict", {5: 1}, TypeError),
+            ("set", {5, 3}, TypeError),
         ]
     ],
     # --- solver parameters
