@@ -262,6 +262,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             split = self._given_validation_set(
                 X, y, sample_weight, X_val, y_val, sample_weight_val
             )
+            if self.early_stopping and not first_pass:
+                # The best score so far was measured on another set.
+                self.best_validation_score_ = -np.inf
+                self._no_improvement_count = 0
         elif sample_weight_val is not None:
             raise ValueError(
                 "sample_weight_val weights the rows of X_val: pass it together "
@@ -706,14 +710,19 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 dtype=self.coefs_[0].dtype,
                 reset=False,
             )
-        return forward(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            self.out_activation_,
-            batch_rows=_PREDICT_CHUNK_ROWS,
-        )
+        # Inputs far outside the training data can overflow the output (the
+        # Poisson model's exp first): one clear warning instead of numpy's.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = forward(X, *self._network(), batch_rows=_PREDICT_CHUNK_ROWS)
+        if check_input and not np.isfinite(out).all():
+            warnings.warn(
+                "Some predictions are not finite: the network's outputs "
+                "overflowed the float range on these inputs, which are "
+                "probably far outside the range of the training data.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return out
 
     def _predict(self, X):
         return self._output_to_prediction(self._forward(X))
@@ -785,8 +794,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             ):
                 np.mean(passes, axis=0, out=mean[rows])
                 if spread:
-                    np.std(passes, axis=0, out=std[rows])
-        _warn_if_not_finite(mean)
+                    # Squares accumulated in float64: a float32 spread of
+                    # 1e19 has squares beyond float32's range.
+                    std[rows] = np.std(passes, axis=0, dtype=np.float64)
+        _warn_if_not_finite(mean if std is None else (mean, std))
         return mean, std
 
     def _network(self):
@@ -836,7 +847,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
 
 def _warn_if_not_finite(outputs):
     """Say so when Monte Carlo passes overflowed, instead of numpy's warnings."""
-    n_bad = int(np.size(outputs) - np.count_nonzero(np.isfinite(outputs)))
+    arrays = outputs if isinstance(outputs, tuple) else (outputs,)
+    n_bad = sum(int(a.size - np.count_nonzero(np.isfinite(a))) for a in arrays)
     if n_bad:
         warnings.warn(
             f"{n_bad} Monte Carlo output(s) are not finite: with the dropout "

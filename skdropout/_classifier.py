@@ -351,6 +351,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 f"classes {self.classes_}."
             )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
+        if Y_val.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val encodes {Y_val.shape[1]} output(s) but the network has "
+                f"{self.n_outputs_}: give y_val in the form of y (for multilabel "
+                "targets, the same number of label columns)."
+            )
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
@@ -365,14 +371,15 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        # A new label encoding is kept only once every check has passed: a
+        # refit that fails validation must leave the fitted model usable.
+        binarizer = getattr(self, "_label_binarizer", None)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2:
+            binarizer = LabelBinarizer().fit(y)
+            if len(binarizer.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
-                    f"in y; got only class {self.classes_[0]!r}. (partial_fit "
+                    f"in y; got only class {binarizer.classes_[0]!r}. (partial_fit "
                     "accepts a batch of one class when classes= lists them all.)"
                 )
         else:
@@ -402,10 +409,18 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 )
             if isinstance(self.class_weight, dict):
                 _check_class_weight_values(self.class_weight)
-            class_sw = compute_sample_weight(self.class_weight, y).astype(X.dtype)
-            sample_weight = (
-                class_sw if sample_weight is None else sample_weight * class_sw
-            )
+            # In float64, then checked: class weights beyond float32's range
+            # would otherwise overflow silently into inf.
+            weights = compute_sample_weight(self.class_weight, y)
+            if sample_weight is not None:
+                weights = weights * sample_weight
+            with np.errstate(over="ignore"):
+                sample_weight = weights.astype(X.dtype)
+            if not np.isfinite(sample_weight).all():
+                raise ValueError(
+                    "class_weight times sample_weight exceeds the range of "
+                    f"{X.dtype}, the dtype of X: scale the weights down."
+                )
             if not sample_weight.any():
                 # Every minibatch would be skipped: the fit would return the
                 # initial weights as if it had trained.
@@ -413,7 +428,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     "class_weight and sample_weight together give every sample a "
                     "weight of 0: there is nothing to train on."
                 )
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        Y = binarizer.transform(y).astype(X.dtype)
+        self._label_binarizer = binarizer
+        self.classes_ = binarizer.classes_
         return X, Y, sample_weight
 
     # ------------------------------------------------------------ public API
@@ -444,8 +461,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             replaces the internal split of ``early_stopping`` (no training data
             is held out), and whether or not early stopping is on, its score and
             loss are recorded in ``validation_scores_`` and
-            ``validation_loss_curve_``. In a :class:`~sklearn.pipeline.Pipeline`,
-            route it with metadata routing (``set_fit_request``).
+            ``validation_loss_curve_``. A warm-started fit given ``X_val``
+            starts early stopping's record of the best score afresh: scores
+            on another validation set are not comparable. In a
+            :class:`~sklearn.pipeline.Pipeline`, route it with metadata
+            routing (``set_fit_request``).
         y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
                 default=None
             Targets of ``X_val``; required with it.

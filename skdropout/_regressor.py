@@ -368,8 +368,11 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             replaces the internal split of ``early_stopping`` (no training data
             is held out), and whether or not early stopping is on, its score and
             loss are recorded in ``validation_scores_`` and
-            ``validation_loss_curve_``. In a :class:`~sklearn.pipeline.Pipeline`,
-            route it with metadata routing (``set_fit_request``).
+            ``validation_loss_curve_``. A warm-started fit given ``X_val``
+            starts early stopping's record of the best score afresh: scores
+            on another validation set are not comparable. In a
+            :class:`~sklearn.pipeline.Pipeline`, route it with metadata
+            routing (``set_fit_request``).
         y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
                 default=None
             Targets of ``X_val``; required with it.

@@ -481,6 +481,14 @@ BAD_INPUTS = [
         estimators=(CLF,),
     ),
     BadInput(
+        "class_weight_beyond_float32",
+        call_fit(X=lambda X: X.astype(np.float32)),
+        ValueError,
+        "class_weight times sample_weight exceeds the range of float32",
+        params={"class_weight": {0: 1e39, 1: 1.0, 2: 1.0}},
+        estimators=(CLF,),
+    ),
+    BadInput(
         "class_weight_zero_for_every_class",
         call_fit(),
         ValueError,

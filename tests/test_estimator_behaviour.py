@@ -836,3 +836,22 @@ def test_regressor_accepts_sparse_multi_output_targets(regression_data):
     dense = DropoutMLPRegressor(**SMALL_NET).fit(X, Y)
     sparse = DropoutMLPRegressor(**SMALL_NET).fit(X, sp.csr_matrix(Y))
     assert_same_parameters(dense, sparse)
+
+
+def test_a_refit_refused_by_validation_leaves_the_fitted_classifier_usable(
+    classification_data,
+):
+    X, y = classification_data
+    clf = DropoutMLPClassifier(**SMALL_NET).fit(X, y)
+    expected = clf.predict(X)
+    with pytest.raises(ValueError, match="Negative values"):
+        clf.fit(X, y % 2, sample_weight=-np.ones(len(y)))
+    assert_array_equal(clf.classes_, np.unique(y))
+    assert_array_equal(clf.predict(X), expected)
+
+
+def test_predictions_that_overflow_give_one_clear_warning(regression_data):
+    X, y = regression_data
+    est = DropoutMLPRegressor(**SMALL_NET, loss="poisson").fit(X, np.abs(y))
+    with pytest.warns(UserWarning, match="predictions are not finite"):
+        est.predict(X[:3] * -1e6)

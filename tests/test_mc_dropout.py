@@ -268,3 +268,17 @@ def test_overflowing_passes_give_one_clear_warning_not_numpys():
     with pytest.warns(UserWarning, match="Monte Carlo output.* not finite"):
         mean, _ = reg.predict(X[:3], return_std=True, n_samples=20, random_state=0)
     assert not np.isfinite(mean).all()
+
+
+def test_float32_spread_beyond_the_square_root_of_float32_max_stays_finite():
+    # Outputs around 1e19: their squares overflow float32, their spread not.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(8,), dropout_rate=0.5, max_iter=3, random_state=0
+    ).fit(X, X @ np.array([1, 2, 3], dtype=np.float32))
+    mean, std = reg.predict(
+        X[:3] * np.float32(1e19), return_std=True, n_samples=20, random_state=0
+    )
+    assert std.dtype == np.float32
+    assert np.isfinite(std).all() and np.isfinite(mean).all()

@@ -130,3 +130,27 @@ def test_validation_curves_stay_aligned_when_a_warm_start_adds_the_set(
     assert np.isnan(clf.validation_scores_[:3]).all()
     assert np.isfinite(clf.validation_scores_[3:]).all()
     assert len(clf.validation_loss_curve_) == 6
+
+
+def test_a_warm_start_with_a_new_validation_set_keeps_its_own_best_epoch(
+    digits_split,
+):
+    # The first fit's best score was measured on its internal split: the new
+    # set's scores are not compared with it, so this fit's training is kept.
+    X, X_val, y, y_val = digits_split
+    clf = _clf(early_stopping=True, max_iter=10).fit(X, y)
+    before = [c.copy() for c in clf.coefs_]
+    clf.set_params(warm_start=True, max_iter=3).fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.best_validation_score_ == max(clf.validation_scores_[-3:])
+    assert not all(np.array_equal(a, b) for a, b in zip(before, clf.coefs_))
+
+
+def test_multilabel_y_val_with_too_few_columns_is_refused_before_training():
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    labels = np.arange(30) % 3
+    Y = np.c_[labels == 0, labels == 1].astype(int)
+    clf = _clf(max_iter=2, warm_start=True).fit(X, Y)
+    before = [c.copy() for c in clf.coefs_]
+    with pytest.raises(ValueError, match="y_val encodes 1 output"):
+        clf.fit(X, Y, X_val=X[:5], y_val=Y[:5, 0])
+    assert all(np.array_equal(a, b) for a, b in zip(before, clf.coefs_))
