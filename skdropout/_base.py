@@ -2,6 +2,8 @@
 
 import copy
 import math
+import os
+import sys
 import warnings
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -45,6 +47,9 @@ class _Split(NamedTuple):
     sw_val: Any
     Y_val: Any  # encoded like the network's output, for the validation loss
 
+
+# Warnings about the user's call point at the first frame outside this folder.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 # Rows per chunk of the prediction forward pass: bounds the memory of the
 # hidden activations for very tall X while keeping BLAS calls large.
@@ -262,10 +267,6 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             split = self._given_validation_set(
                 X, y, sample_weight, X_val, y_val, sample_weight_val
             )
-            if self.early_stopping and not first_pass:
-                # The best score so far was measured on another set.
-                self.best_validation_score_ = -np.inf
-                self._no_improvement_count = 0
         elif sample_weight_val is not None:
             raise ValueError(
                 "sample_weight_val weights the rows of X_val: pass it together "
@@ -273,6 +274,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             )
         else:
             split = self._split_validation(X, y, sample_weight, random_state)
+        if self.early_stopping and not first_pass:
+            # Early stopping compares with the best score so far, which must
+            # be on this fit's validation set (X_val may be another set than
+            # last time): score the network it starts from there. On the same
+            # set that is the score it kept, as in sklearn's MLP.
+            start = self._validation_metrics(split)
+            self.best_validation_score_ = -np.inf if start is None else start[0]
         # Read by callbacks that report validation scores (the curves of an
         # earlier fit may exist, padded with NaN, when this one has none).
         self._scores_validation_set = split.X_val is not None
@@ -526,8 +534,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             self._restore_best_weights()
             raise
         finally:
-            # Rebuilt on the next update; a fitted model need not carry it.
-            self._optimizer.release_workspace()
+            if not incremental:
+                # Rebuilt on the next update; a fitted model need not carry
+                # it (kept between partial_fit calls, which would each remake
+                # and page in a new one).
+                self._optimizer.release_workspace()
         self._restore_best_weights()
         fit_ctx.call_on_fit_task_end(
             estimator=self,
@@ -714,14 +725,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         # Poisson model's exp first): one clear warning instead of numpy's.
         with np.errstate(over="ignore", invalid="ignore"):
             out = forward(X, *self._network(), batch_rows=_PREDICT_CHUNK_ROWS)
-        if check_input and not np.isfinite(out).all():
-            warnings.warn(
-                "Some predictions are not finite: the network's outputs "
-                "overflowed the float range on these inputs, which are "
-                "probably far outside the range of the training data.",
-                UserWarning,
-                stacklevel=3,
-            )
+        if check_input:
+            _warn_if_not_finite(out, "predictions")
         return out
 
     def _predict(self, X):
@@ -765,12 +770,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         if masks is None:
             # No noise anywhere: every pass is the deterministic network.
             out = self._forward(X, check_input=False)
+            _warn_if_not_finite(out, "predictions")
             return np.repeat(out[np.newaxis], n_samples, axis=0)
         with np.errstate(over="ignore", invalid="ignore"):
             out = forward_stochastic(
                 X, *self._network(), masks, n_samples, masks.max_rows
             )
-        _warn_if_not_finite(out)
+        _warn_if_not_finite(out, "Monte Carlo outputs")
         return out
 
     def _monte_carlo_summary(self, X, n_samples, random_state, spread=False):
@@ -784,6 +790,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         X, masks, n_samples = self._monte_carlo_setup(X, n_samples, random_state)
         if masks is None:
             out = self._forward(X, check_input=False)
+            _warn_if_not_finite(out, "predictions")
             return out, (np.zeros_like(out) if spread else None)
         n_outputs = self.coefs_[-1].shape[1]
         mean = np.empty((X.shape[0], n_outputs), dtype=self.coefs_[0].dtype)
@@ -797,7 +804,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     # Squares accumulated in float64: a float32 spread of
                     # 1e19 has squares beyond float32's range.
                     std[rows] = np.std(passes, axis=0, dtype=np.float64)
-        _warn_if_not_finite(mean if std is None else (mean, std))
+        warned = _warn_if_not_finite(mean, "Monte Carlo means")
+        if std is not None and not warned:
+            _warn_if_not_finite(std, "Monte Carlo spreads")
         return mean, std
 
     def _network(self):
@@ -845,17 +854,35 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         return tags
 
 
-def _warn_if_not_finite(outputs):
-    """Say so when Monte Carlo passes overflowed, instead of numpy's warnings."""
-    arrays = outputs if isinstance(outputs, tuple) else (outputs,)
-    n_bad = sum(int(a.size - np.count_nonzero(np.isfinite(a))) for a in arrays)
-    if n_bad:
-        warnings.warn(
-            f"{n_bad} Monte Carlo output(s) are not finite: with the dropout "
-            "noise (dropout_rate, input_dropout, dropout_type) some passes' "
-            "activations overflowed the float range, although the network "
-            "without noise stays finite. Their mean and spread are not "
-            "meaningful; a smaller dropout_rate or Bernoulli noise avoids this.",
-            UserWarning,
-            stacklevel=3,
-        )
+def _warn_if_not_finite(values, what):
+    """One clear warning, from the user's line, when ``values`` overflowed.
+
+    Returns whether it warned.
+
+    Inputs far outside the training data, or strong dropout noise in Monte
+    Carlo passes, can push activations beyond the float range; numpy's own
+    overflow warnings (silenced around the passes) would name none of that.
+    """
+    n_bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    if not n_bad:
+        return False
+    warnings.warn(
+        f"{n_bad} of {values.size} {what} are not finite: the network's "
+        "activations overflowed the float range, on inputs probably far "
+        "outside the range of the training data (or, for Monte Carlo passes, "
+        "under strong dropout noise).",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
+    return True
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside
+    this package, for a warning raised by the caller of this function."""
+    frame = sys._getframe(2)  # the frame that calls warnings.warn's caller
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level

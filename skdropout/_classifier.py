@@ -189,7 +189,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         NaN where ``validation_scores_`` is.
 
     best_validation_score_ : float or None
-        Best entry of ``validation_scores_`` (early stopping only).
+        Best validation score of the fit (early stopping only): the best
+        entry of ``validation_scores_`` or, in a warm-started fit, the score
+        of the network it started from if no epoch beat it.
 
     t_ : int
         Number of training samples seen by the solver.
@@ -371,8 +373,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        # A new label encoding is kept only once every check has passed: a
-        # refit that fails validation must leave the fitted model usable.
+        # A new label encoding is kept only once every check below has
+        # passed, so that a refit refused here keeps the fitted model's labels
+        # (validate_data above has already reset n_features_in_, as it does
+        # in scikit-learn's estimators).
         binarizer = getattr(self, "_label_binarizer", None)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             binarizer = LabelBinarizer().fit(y)
@@ -461,9 +465,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             replaces the internal split of ``early_stopping`` (no training data
             is held out), and whether or not early stopping is on, its score and
             loss are recorded in ``validation_scores_`` and
-            ``validation_loss_curve_``. A warm-started fit given ``X_val``
-            starts early stopping's record of the best score afresh: scores
-            on another validation set are not comparable. In a
+            ``validation_loss_curve_``. A warm-started fit with early stopping
+            first scores the network it starts from on this set, so that it
+            only keeps epochs that beat it there. In a
             :class:`~sklearn.pipeline.Pipeline`, route it with metadata
             routing (``set_fit_request``).
         y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
@@ -508,7 +512,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self : DropoutMLPClassifier
             The updated estimator.
         """
-        multilabel = type_of_target(y).startswith("multilabel")
+        # Only calls that pass classes= need the target type.
+        multilabel = classes is not None and type_of_target(y).startswith("multilabel")
         if classes is not None and not multilabel and len(np.unique(classes)) < 2:
             # Checked before any state is set, as fit checks y.
             raise ValueError(

@@ -163,7 +163,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         NaN where ``validation_scores_`` is.
 
     best_validation_score_ : float or None
-        Best entry of ``validation_scores_`` (early stopping only).
+        Best validation score of the fit (early stopping only): the best
+        entry of ``validation_scores_`` or, in a warm-started fit, the score
+        of the network it started from if no epoch beat it.
 
     t_ : int
         Number of training samples seen by the solver.
@@ -330,9 +332,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             y = y.astype(X.dtype, copy=False)
         if not np.isfinite(y).all():
             raise ValueError(
-                f"y has values too large for {X.dtype}, the dtype of X that the "
-                "network computes in: scale y down (for example with "
-                "TransformedTargetRegressor), or pass X as float64."
+                f"y has values too large for {X.dtype}, the dtype the network "
+                "computes in: scale y down (for example with "
+                "TransformedTargetRegressor), or start a new network on float64 "
+                "X."
             )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -368,9 +371,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             replaces the internal split of ``early_stopping`` (no training data
             is held out), and whether or not early stopping is on, its score and
             loss are recorded in ``validation_scores_`` and
-            ``validation_loss_curve_``. A warm-started fit given ``X_val``
-            starts early stopping's record of the best score afresh: scores
-            on another validation set are not comparable. In a
+            ``validation_loss_curve_``. A warm-started fit with early stopping
+            first scores the network it starts from on this set, so that it
+            only keeps epochs that beat it there. In a
             :class:`~sklearn.pipeline.Pipeline`, route it with metadata
             routing (``set_fit_request``).
         y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \

@@ -853,5 +853,6 @@ def test_a_refit_refused_by_validation_leaves_the_fitted_classifier_usable(
 def test_predictions_that_overflow_give_one_clear_warning(regression_data):
     X, y = regression_data
     est = DropoutMLPRegressor(**SMALL_NET, loss="poisson").fit(X, np.abs(y))
-    with pytest.warns(UserWarning, match="predictions are not finite"):
+    with pytest.warns(UserWarning, match="predictions are not finite") as w:
         est.predict(X[:3] * -1e6)
+    assert [record.filename for record in w] == [__file__]  # the user's line

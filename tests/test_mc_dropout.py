@@ -265,9 +265,10 @@ def test_overflowing_passes_give_one_clear_warning_not_numpys():
         max_iter=1,
         random_state=1,
     ).fit(X, y)
-    with pytest.warns(UserWarning, match="Monte Carlo output.* not finite"):
+    with pytest.warns(UserWarning, match="Monte Carlo means are not finite") as w:
         mean, _ = reg.predict(X[:3], return_std=True, n_samples=20, random_state=0)
     assert not np.isfinite(mean).all()
+    assert {record.filename for record in w} == {__file__}  # the user's line
 
 
 def test_float32_spread_beyond_the_square_root_of_float32_max_stays_finite():

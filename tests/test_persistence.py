@@ -257,11 +257,11 @@ def _array_bytes(obj, seen=None):
 def test_fitted_model_holds_its_weights_and_adam_state_only(
     Estimator, Xy, early_stopping
 ):
-    # Weights, Adam's two moments (the optimizer keeps no scratch after fit,
-    # and early stopping keeps no second copy of the weights), and the
-    # flat vector the weights are views of (counted once more here).
+    # Weights and Adam's two moments: the optimizer keeps no scratch after
+    # fit (two more arrays the size of a slice), and early stopping keeps no
+    # second copy of the weights. The slack is for the small attributes.
     X, y = Xy
     est = Estimator(**{**SMALL_NET, "early_stopping": early_stopping}).fit(X, y)
     weights = sum(p.nbytes for p in est.coefs_ + est.intercepts_)
-    assert _array_bytes(est) <= 4 * weights
+    assert _array_bytes(est) <= 3.1 * weights
     assert est._optimizer._scratch is None

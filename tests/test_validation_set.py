@@ -154,3 +154,19 @@ def test_multilabel_y_val_with_too_few_columns_is_refused_before_training():
     with pytest.raises(ValueError, match="y_val encodes 1 output"):
         clf.fit(X, Y, X_val=X[:5], y_val=Y[:5, 0])
     assert all(np.array_equal(a, b) for a, b in zip(before, clf.coefs_))
+
+
+def test_a_warm_start_on_the_same_validation_set_keeps_a_better_starting_network(
+    digits_split,
+):
+    # A continuation that only makes things worse: early stopping must give
+    # back the network it started from, which scored better on this set.
+    X, X_val, y, y_val = digits_split
+    clf = _clf(early_stopping=True, max_iter=10)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    first_best = clf.best_validation_score_
+    clf.set_params(warm_start=True, max_iter=3, learning_rate_init=0.5)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert max(clf.validation_scores_[-3:]) < first_best
+    assert clf.best_validation_score_ == first_best
+    assert clf.score(X_val, y_val) == pytest.approx(first_best)

@@ -9,6 +9,8 @@ Each function returns the sample-weighted mean loss as a Python float and
 uses the two ``scratch`` arrays (shaped like ``y_pred``) as workspace.
 """
 
+import math
+
 import numpy as np
 from scipy.special import xlogy
 
@@ -34,20 +36,30 @@ def poisson(y_true, y_pred, sample_weight, scratch):
     """Half the Poisson deviance, summed over outputs.
 
     ``y log(y / y_pred) - y + y_pred``, with a prediction that underflowed to
-    0 (the exp of a very negative logit) taken as the dtype's smallest
-    positive number inside the log: a target of 0 then costs 0 rather than
-    NaN, and a positive target a large finite loss rather than inf, which
-    would read as divergence.
+    0 (the exp of a very negative logit) taken as the dtype's smallest normal
+    number: a target of 0 then costs 0 rather than NaN, and a positive target
+    a large finite loss rather than inf, which would read as divergence.
     """
-    terms, y_log_pred = scratch
-    np.maximum(y_pred, np.finfo(y_pred.dtype).smallest_subnormal, out=y_log_pred)
-    np.log(y_log_pred, out=y_log_pred)
-    y_log_pred *= y_true
-    xlogy(y_true, y_true, out=terms)
-    terms -= y_log_pred
+    terms, clipped = scratch
+    np.maximum(y_pred, np.finfo(y_pred.dtype).tiny, out=clipped)
+    with np.errstate(over="ignore"):
+        np.divide(y_true, clipped, out=terms)
+    xlogy(y_true, terms, out=terms)
     terms -= y_true
     terms += y_pred
-    return _weighted_mean_of_row_sums(terms, sample_weight)
+    loss = _weighted_mean_of_row_sums(terms, sample_weight)
+    if math.isinf(loss) and np.isfinite(y_pred).all():
+        # A ratio overflowed (a large count over a clipped prediction). The
+        # difference of logs is finite there, but loses precision to
+        # cancellation elsewhere, hence only on this rare path.
+        np.log(clipped, out=clipped)
+        clipped *= y_true
+        xlogy(y_true, y_true, out=terms)
+        terms -= clipped
+        terms -= y_true
+        terms += y_pred
+        loss = _weighted_mean_of_row_sums(terms, sample_weight)
+    return loss
 
 
 def _clip_probabilities(y_prob, out):

@@ -307,9 +307,38 @@ def test_poisson_loss_stays_finite_when_the_prediction_underflows_to_zero(dtype)
     loss = _engine_loss("poisson", y_true, y_pred, None)
 
     # A zero count predicted as 0 costs nothing; a count of 1 costs
-    # -log(smallest positive number): large, finite.
-    tiny = np.finfo(dtype).smallest_subnormal
+    # -log(smallest normal number): large, finite.
+    tiny = np.finfo(dtype).tiny
     assert loss == pytest.approx((0.0 + (-np.log(tiny) - 1.0)) / 2, rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_poisson_loss_of_a_large_count_over_an_underflowed_prediction_is_finite(
+    dtype,
+):
+    # 1000 / tiny overflows: the loss falls back to a difference of logs.
+    y_true = np.array([[1000.0]], dtype=dtype)
+    y_pred = np.array([[0.0]], dtype=dtype)
+
+    loss = _engine_loss("poisson", y_true, y_pred, None)
+
+    tiny = np.finfo(dtype).tiny
+    expected = 1000.0 * (np.log(1000.0) - np.log(np.float64(tiny))) - 1000.0
+    assert loss == pytest.approx(expected, rel=1e-4)
+
+
+def test_float32_poisson_loss_keeps_its_precision_for_large_counts():
+    # log(y / y_pred) rather than log(y) - log(y_pred): no cancellation.
+    rng = np.random.default_rng(0)
+    y_pred = rng.uniform(9000, 11000, size=(64, 1))
+    y_true = rng.poisson(10_000, size=(64, 1)).astype(np.float64)
+    exact = _engine_loss("poisson", y_true, y_pred, None)
+
+    approx = _engine_loss(
+        "poisson", y_true.astype(np.float32), y_pred.astype(np.float32), None
+    )
+
+    assert approx == pytest.approx(exact, rel=2e-5)
 
 
 def test_losses_are_zero_for_perfect_predictions():

@@ -329,6 +329,27 @@ def test_run_epoch_refuses_batches_larger_than_its_buffers():
         trainer.run_epoch(X, Y, sample_weight, 2 * BATCH_SIZE)
 
 
+def test_fortran_ordered_rows_are_copied_once_per_batch_not_per_product():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.normal(size=(4 * BATCH_SIZE, 4000)))
+    Y = rng.normal(size=(4 * BATCH_SIZE, N_OUTPUTS))
+    units = [4000, *HIDDEN, N_OUTPUTS]
+    coefs = [rng.normal(size=(a, b)) * 0.01 for a, b in zip(units[:-1], units[1:])]
+    intercepts = [np.zeros(b) for b in units[1:]]
+    trainer = _trainer(coefs, intercepts, rates=None, rng=None)
+    trainer.run_epoch(X, Y, None, BATCH_SIZE)  # makes the reused buffers
+    tracemalloc.start()
+    try:
+        trainer.run_epoch(X, Y, None, BATCH_SIZE)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    one_batch = BATCH_SIZE * X.shape[1] * X.itemsize  # 256 KB
+    assert peak < one_batch / 4
+
+
 def test_fortran_ordered_input_trains_like_c_ordered_input():
     X, Y, sample_weight = _data()
     runs = []
