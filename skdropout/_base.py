@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -48,8 +49,12 @@ class _Split(NamedTuple):
     Y_val: Any  # encoded like the network's output, for the validation loss
 
 
-# Warnings about the user's call point at the first frame outside this folder.
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Warnings about the user's call point at the first frame outside this
+# package and scikit-learn (whose score and Pipeline call our methods).
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (__file__, sklearn.__file__)
+)
 
 # Rows per chunk of the prediction forward pass: bounds the memory of the
 # hidden activations for very tall X while keeping BLAS calls large.
@@ -274,13 +279,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             )
         else:
             split = self._split_validation(X, y, sample_weight, random_state)
-        if self.early_stopping and not first_pass:
-            # Early stopping compares with the best score so far, which must
-            # be on this fit's validation set (X_val may be another set than
-            # last time): score the network it starts from there. On the same
-            # set that is the score it kept, as in sklearn's MLP.
-            start = self._validation_metrics(split)
-            self.best_validation_score_ = -np.inf if start is None else start[0]
+        # Early stopping compares with the best score so far. A validation
+        # set given to this call may be another set than last time: the
+        # record then starts from the network's own score on it (taken in
+        # _run_epochs, after any max-norm projection). The internal split
+        # keeps the record across warm starts, as sklearn's MLP does.
+        seed_best_score = self.early_stopping and not first_pass and X_val is not None
         # Read by callbacks that report validation scores (the curves of an
         # earlier fit may exist, padded with NaN, when this one has none).
         self._scores_validation_set = split.X_val is not None
@@ -316,7 +320,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             dropout_type=self.dropout_type,
         )
         self._run_epochs(
-            trainer, flat_params, split, batch_size, random_state, incremental
+            trainer,
+            flat_params,
+            split,
+            batch_size,
+            random_state,
+            incremental,
+            seed_best_score,
         )
         return self
 
@@ -446,7 +456,14 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         )
 
     def _run_epochs(
-        self, trainer, flat_params, split, batch_size, random_state, incremental
+        self,
+        trainer,
+        flat_params,
+        split,
+        batch_size,
+        random_state,
+        incremental,
+        seed_best_score=False,
     ):
         X, y, sample_weight = split.X, split.y, split.sample_weight
         n_samples = X.shape[0]
@@ -470,6 +487,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             # cap) are what early stopping and a diverged fit may fall back
             # to: they must satisfy the constraint too.
             trainer.constraint.project(None)
+        if seed_best_score:
+            start = self._validation_metrics(split)
+            self.best_validation_score_ = -np.inf if start is None else start[0]
         if self.early_stopping:
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
@@ -879,10 +899,10 @@ def _warn_if_not_finite(values, what):
 
 def _user_stacklevel():
     """The ``stacklevel`` that points a warning at the first frame outside
-    this package, for a warning raised by the caller of this function."""
+    skdropout and scikit-learn, for a warning raised by this one's caller."""
     frame = sys._getframe(2)  # the frame that calls warnings.warn's caller
     level = 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame = frame.f_back
         level += 1
     return level

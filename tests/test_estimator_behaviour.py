@@ -12,6 +12,7 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_sample_weight
 
 import skdropout._base
@@ -856,3 +857,7 @@ def test_predictions_that_overflow_give_one_clear_warning(regression_data):
     with pytest.warns(UserWarning, match="predictions are not finite") as w:
         est.predict(X[:3] * -1e6)
     assert [record.filename for record in w] == [__file__]  # the user's line
+    with pytest.warns(UserWarning, match="predictions are not finite") as w:
+        # Through sklearn's Pipeline: still the user's line.
+        Pipeline([("mlp", est)]).predict(X[:3] * -1e6)
+    assert [record.filename for record in w] == [__file__]

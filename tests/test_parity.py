@@ -297,3 +297,27 @@ def test_sparse_csr_input_matches_sklearn_mlp(
     ours, theirs = fit_both(Estimator, Reference, X_csr, y, solver=solver)
     assert_same_training(ours, theirs)
     assert_same_predictions(ours, theirs, X_csr)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(("Estimator", "Reference"), ESTIMATOR_PAIRS)
+def test_warm_start_with_early_stopping_keeps_sklearns_record(
+    Estimator, Reference, solver, parity_data
+):
+    # The second fit compares its epochs with the best score the first one
+    # kept, as sklearn's MLP does. (When no epoch of a warm fit improves,
+    # sklearn keeps its last epoch's weights while this package gives back
+    # the best network, so only the records are compared.)
+    X, y = parity_data
+    params = {"early_stopping": True, "n_iter_no_change": 3, "warm_start": True}
+    ours, theirs = fit_both(Estimator, Reference, X, y, solver=solver, **params)
+    for estimator in (ours, theirs):
+        estimator.set_params(max_iter=6).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, **TOLERANCE[np.float64])
+    assert_allclose(
+        ours.validation_scores_, theirs.validation_scores_, **TOLERANCE[np.float64]
+    )
+    assert ours.best_validation_score_ == pytest.approx(
+        theirs.best_validation_score_, rel=1e-10
+    )

@@ -170,3 +170,16 @@ def test_a_warm_start_on_the_same_validation_set_keeps_a_better_starting_network
     assert max(clf.validation_scores_[-3:]) < first_best
     assert clf.best_validation_score_ == first_best
     assert clf.score(X_val, y_val) == pytest.approx(first_best)
+
+
+def test_seeded_best_score_is_the_score_of_the_kept_network_under_a_new_cap(
+    digits_split,
+):
+    # Continuing under a smaller max_norm projects the starting network
+    # first: the record must be that projected network's score.
+    X, X_val, y, y_val = digits_split
+    clf = _clf(early_stopping=True, max_iter=10, max_norm=None)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    clf.set_params(warm_start=True, max_iter=1, max_norm=0.3)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.best_validation_score_ == pytest.approx(clf.score(X_val, y_val))

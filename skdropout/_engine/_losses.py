@@ -42,22 +42,23 @@ def poisson(y_true, y_pred, sample_weight, scratch):
     """
     terms, clipped = scratch
     np.maximum(y_pred, np.finfo(y_pred.dtype).tiny, out=clipped)
-    with np.errstate(over="ignore"):
+    # An overflowed ratio (and, times a zero weight, NaN) is handled below.
+    with np.errstate(over="ignore", invalid="ignore"):
         np.divide(y_true, clipped, out=terms)
-    xlogy(y_true, terms, out=terms)
-    terms -= y_true
-    terms += y_pred
-    loss = _weighted_mean_of_row_sums(terms, sample_weight)
-    if math.isinf(loss) and np.isfinite(y_pred).all():
-        # A ratio overflowed (a large count over a clipped prediction). The
-        # difference of logs is finite there, but loses precision to
-        # cancellation elsewhere, hence only on this rare path.
-        np.log(clipped, out=clipped)
-        clipped *= y_true
-        xlogy(y_true, y_true, out=terms)
-        terms -= clipped
+        xlogy(y_true, terms, out=terms)
         terms -= y_true
         terms += y_pred
+        loss = _weighted_mean_of_row_sums(terms, sample_weight)
+    if not math.isfinite(loss) and np.isfinite(y_pred).all():
+        # A ratio overflowed (a count over a clipped prediction; times a zero
+        # weight it even gives NaN). There, and only there, the difference of
+        # logs is used: finite, but it loses precision to cancellation
+        # elsewhere. A rare path, so it may allocate.
+        overflowed = ~np.isfinite(terms)
+        with np.errstate(divide="ignore"):
+            log_form = xlogy(y_true, y_true) - y_true * np.log(clipped)
+        log_form += y_pred - y_true
+        terms[overflowed] = log_form[overflowed]
         loss = _weighted_mean_of_row_sums(terms, sample_weight)
     return loss
 

@@ -351,3 +351,13 @@ def test_losses_are_zero_for_perfect_predictions():
     )
     for name in ["log_loss", "binary_log_loss"]:
         assert _engine_loss(name, y, y.copy(), None) == pytest.approx(0.0, abs=1e-13)
+
+
+def test_poisson_loss_ignores_an_overflowing_ratio_in_a_row_of_weight_zero():
+    # 0 * inf would make the weighted sum NaN: the row costs nothing.
+    y_true = np.array([[1000.0], [1.0]])
+    y_pred = np.array([[0.0], [1.0]])
+
+    loss = _engine_loss("poisson", y_true, y_pred, np.array([0.0, 1.0]))
+
+    assert loss == 0.0
