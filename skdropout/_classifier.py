@@ -189,9 +189,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         NaN where ``validation_scores_`` is.
 
     best_validation_score_ : float or None
-        Best validation score of the fit (early stopping only): the best
-        entry of ``validation_scores_`` or, in a warm-started fit, the score
-        of the network it started from if no epoch beat it.
+        Best validation score (early stopping only): the best entry of
+        ``validation_scores_``, or, in a warm-started fit where no epoch beat
+        it, the record it started from (the previous fits' best, or, when
+        ``X_val`` is given, the starting network's score on it).
 
     t_ : int
         Number of training samples seen by the solver.
