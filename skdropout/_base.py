@@ -284,7 +284,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         # record then starts from the network's own score on it (taken in
         # _run_epochs, after any max-norm projection). The internal split
         # keeps the record across warm starts, as sklearn's MLP does.
-        seed_best_score = self.early_stopping and not first_pass and X_val is not None
+        # So does a record kept on a set given to the previous call.
+        seed_best_score = (
+            self.early_stopping
+            and not first_pass
+            and (X_val is not None or getattr(self, "_validated_on_given_set", False))
+        )
+        self._validated_on_given_set = X_val is not None
         # Read by callbacks that report validation scores (the curves of an
         # earlier fit may exist, padded with NaN, when this one has none).
         self._scores_validation_set = split.X_val is not None
@@ -380,13 +386,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _given_validation_set(self, X, y, sample_weight, X_val, y_val, sw_val):
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be given together.")
-        X_val = validate_data(
-            self,
-            X_val,
-            accept_sparse="csr",  # scored after every epoch, in row chunks
-            dtype=X.dtype,
-            reset=False,
-        )
+        # Values beyond the dtype: sklearn says so, numpy need not warn.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_val = validate_data(
+                self,
+                X_val,
+                accept_sparse="csr",  # scored after every epoch, in row chunks
+                dtype=X.dtype,
+                reset=False,
+            )
         if X_val.shape[0] < 2:
             # As for the internal split: scores such as R^2 are undefined on
             # one sample, and early stopping would then never keep a best
@@ -400,9 +408,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
             )
         if sw_val is not None:
-            sw_val = _check_sample_weight(
-                sw_val, X_val, dtype=X.dtype, ensure_non_negative=True
-            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                sw_val = _check_sample_weight(
+                    sw_val, X_val, dtype=X.dtype, ensure_non_negative=True
+                )
         return _Split(X, y, sample_weight, X_val, labels, sw_val, Y_val)
 
     def _split_validation(self, X, y, sample_weight, random_state):
@@ -487,6 +496,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             # cap) are what early stopping and a diverged fit may fall back
             # to: they must satisfy the constraint too.
             trainer.constraint.project(None)
+            # Projected, the starting network is not the one whose score the
+            # record holds: score it afresh.
+            seed_best_score = seed_best_score or (
+                self.early_stopping
+                and self.best_validation_score_ > -np.inf
+                and trainer.constraint.n_clipped > 0
+            )
         if seed_best_score:
             start = self._validation_metrics(split)
             self.best_validation_score_ = -np.inf if start is None else start[0]
@@ -689,8 +705,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _validation_metrics(self, split):
         """Score and loss of the dropout-free network on the validation set.
 
-        None when the network's outputs (or the score computed from them)
-        are not finite: the fit then counts as diverged.
+        None when the network's outputs are not finite: the fit then counts
+        as diverged. The score is computed from float64 predictions (a
+        float32 R^2 overflows its sums of squares near 1e19).
         """
         # A blown-up network is caught here rather than warning from deep
         # inside a metric.
@@ -699,12 +716,14 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             if not np.isfinite(out).all():
                 return None
             y_pred = self._output_to_prediction(out)
+            if y_pred.dtype.kind == "f":
+                y_pred = y_pred.astype(np.float64)
             score = float(
                 self._score_function(split.y_val, y_pred, sample_weight=split.sw_val)
             )
             scratch = (np.empty_like(out), np.empty_like(out))
             loss = LOSSES[self._loss_name()](split.Y_val, out, split.sw_val, scratch)
-        return (score, loss) if math.isfinite(score) else None
+        return score, loss
 
     def _update_no_improvement_count(self):
         if self.early_stopping:
@@ -733,14 +752,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         """Deterministic network output (dropout off) for ``X``."""
         if check_input:
             check_is_fitted(self)
-            X = validate_data(
-                self,
-                X,
-                # CSC is converted once: the forward pass slices rows.
-                accept_sparse="csr",
-                dtype=self.coefs_[0].dtype,
-                reset=False,
-            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                X = validate_data(
+                    self,
+                    X,
+                    # CSC is converted once: the forward pass slices rows.
+                    accept_sparse="csr",
+                    dtype=self.coefs_[0].dtype,
+                    reset=False,
+                )
         # Inputs far outside the training data can overflow the output (the
         # Poisson model's exp first): one clear warning instead of numpy's.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -842,14 +862,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         ):
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
         n_samples = int(n_samples)  # a np.int8 would overflow in chunk sizes
-        X = validate_data(
-            self,
-            X,
-            # CSC converted once: the passes slice rows, chunk by chunk.
-            accept_sparse="csr",
-            dtype=self.coefs_[0].dtype,
-            reset=False,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = validate_data(
+                self,
+                X,
+                # CSC converted once: the passes slice rows, chunk by chunk.
+                accept_sparse="csr",
+                dtype=self.coefs_[0].dtype,
+                reset=False,
+            )
         rates = [
             float(self.input_dropout),
             *self._hidden_dropout_rates(len(self.coefs_) - 1),

@@ -363,15 +363,16 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=self._training_dtype(reset),
-            reset=reset,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=self._training_dtype(reset),
+                reset=reset,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         # A new label encoding is kept only once every check below has
@@ -402,9 +403,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":
                 raise ValueError(
@@ -419,7 +421,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             weights = compute_sample_weight(self.class_weight, y)
             if sample_weight is not None:
                 weights = weights * sample_weight
-            with np.errstate(over="ignore"):
+            with np.errstate(over="ignore", invalid="ignore"):
                 sample_weight = weights.astype(X.dtype)
             if not np.isfinite(sample_weight).all():
                 raise ValueError(

@@ -313,23 +313,24 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=self._training_dtype(reset),
-            reset=reset,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                y_numeric=True,
+                dtype=self._training_dtype(reset),
+                reset=reset,
+            )
         if sp.issparse(y):
             y = y.toarray()  # the targets of a minibatch are gathered densely
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             y = y.astype(X.dtype, copy=False)
         if not np.isfinite(y).all():
             raise ValueError(
@@ -339,9 +340,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 "X."
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+            with np.errstate(over="ignore", invalid="ignore"):
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
         return X, y, sample_weight
 
     # ------------------------------------------------------------ public API

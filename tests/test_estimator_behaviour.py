@@ -802,8 +802,9 @@ def test_partial_fit_after_an_early_stopped_fit_tracks_the_training_loss(Estimat
     [
         {"solver": "adam", "beta_1": 0.85, "beta_2": 0.995, "epsilon": 1e-7},
         {"solver": "sgd", "momentum": 0.85, "alpha": 3e-4},
+        {"solver": "sgd", "learning_rate": "invscaling", "power_t": 0.4},
     ],
-    ids=["adam", "sgd"],
+    ids=["adam", "sgd", "invscaling"],
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_numpy_scalar_hyperparameters_train_like_python_floats(Estimator, Xy, params):
@@ -861,3 +862,52 @@ def test_predictions_that_overflow_give_one_clear_warning(regression_data):
         # Through sklearn's Pipeline: still the user's line.
         Pipeline([("mlp", est)]).predict(X[:3] * -1e6)
     assert [record.filename for record in w] == [__file__]
+
+
+def test_a_warm_start_under_a_tighter_cap_keeps_its_best_epoch():
+    # The projected starting network is not the one whose score the record
+    # held: it is scored afresh, and a better epoch of this fit is kept.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 4))
+    y = X @ [1.0, -2.0, 0.5, 0.0] + 0.1 * rng.normal(size=100)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        random_state=0,
+        early_stopping=True,
+        dropout_rate=0.0,
+        validation_fraction=0.2,
+    )
+    reg = DropoutMLPRegressor(**params, max_iter=3, learning_rate_init=0.1)
+    reg.fit(X, y)
+    reg.set_params(warm_start=True, max_norm=0.5, learning_rate_init=0.05)
+    reg.fit(X, y)
+    # Here every epoch beats the projected start (scored 0.10 against 0.14 to
+    # 0.19), so the last epoch's network is kept; the old record (0.30,
+    # earned by the unprojected network) would have discarded them all.
+    assert reg.best_validation_score_ == max(reg.validation_scores_[-reg.n_iter_ :])
+    assert column_norms(reg).max() <= 0.5 * (1 + 1e-12)
+
+
+def test_float32_targets_whose_r2_sums_overflow_do_not_read_as_divergence():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = (rng.poisson(3, 40) * 1e20).astype(np.float32)
+    reg = DropoutMLPRegressor(
+        loss="poisson",
+        hidden_layer_sizes=(4,),
+        max_iter=3,
+        random_state=0,
+        early_stopping=True,
+    ).fit(X, y)
+    assert np.isfinite(reg.validation_scores_).all()
+
+
+def test_continuing_a_float32_network_on_data_beyond_float32_is_a_clear_error():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = X.sum(axis=1)
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(4,), max_iter=1, random_state=0)
+    reg.fit(X.astype(np.float32), y)
+    # No RuntimeWarning from the cast (the test run turns those into errors).
+    with pytest.raises(ValueError, match="infinity or a value too large"):
+        reg.partial_fit(X * 1e39, y)

@@ -59,6 +59,8 @@ def poisson(y_true, y_pred, sample_weight, scratch):
             log_form = xlogy(y_true, y_true) - y_true * np.log(clipped)
         log_form += y_pred - y_true
         terms[overflowed] = log_form[overflowed]
+        if sample_weight is not None:
+            terms[sample_weight == 0] = 0  # rows that count for nothing
         loss = _weighted_mean_of_row_sums(terms, sample_weight)
     return loss
 

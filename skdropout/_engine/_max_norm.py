@@ -158,6 +158,9 @@ class MaxNormConstraint:
         reported to ``project``.
         """
         self._radius = [np.inf] * len(self.coefs)
+        # Columns rescaled by project since it was made, for callers that
+        # must know whether the weights changed.
+        self.n_clipped = getattr(self, "n_clipped", 0)
 
     def project(self, step_bound=None):
         """Project the columns that may exceed the cap onto the ball.
@@ -188,7 +191,8 @@ class MaxNormConstraint:
                 if radius < limit:
                     self._radius[i] = radius
                     continue
-            _, largest = _project_columns(W, self.max_norm, self._norms[i])
+            n_clipped, largest = _project_columns(W, self.max_norm, self._norms[i])
+            self.n_clipped += n_clipped
             n_checked += 1
             # NaN (diverged weights) makes the radius NaN and every later
             # comparison False: such a matrix is checked at every step.

@@ -183,7 +183,7 @@ class SGDOptimizer(_Optimizer):
         # float32 update run (and round) in float64.
         self.momentum = float(momentum)
         self.nesterov = nesterov
-        self.power_t = power_t
+        self.power_t = float(power_t)
         self.velocities = [np.zeros_like(p) for p in params]
 
     def state_arrays(self):

@@ -361,3 +361,13 @@ def test_poisson_loss_ignores_an_overflowing_ratio_in_a_row_of_weight_zero():
     loss = _engine_loss("poisson", y_true, y_pred, np.array([0.0, 1.0]))
 
     assert loss == 0.0
+
+
+def test_float32_poisson_loss_of_a_huge_count_in_a_row_of_weight_zero_is_finite():
+    # Even the difference of logs overflows float32 for a count of 1e37.
+    y_true = np.array([[1e37], [2.0]], dtype=np.float32)
+    y_pred = np.array([[1e-3], [2.0]], dtype=np.float32)
+
+    loss = _engine_loss("poisson", y_true, y_pred, np.array([0, 1], np.float32))
+
+    assert np.isfinite(loss)
