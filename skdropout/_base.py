@@ -386,15 +386,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _given_validation_set(self, X, y, sample_weight, X_val, y_val, sw_val):
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be given together.")
-        # Values beyond the dtype: sklearn says so, numpy need not warn.
-        with np.errstate(over="ignore", invalid="ignore"):
-            X_val = validate_data(
-                self,
-                X_val,
-                accept_sparse="csr",  # scored after every epoch, in row chunks
-                dtype=X.dtype,
-                reset=False,
-            )
+        X_val = self._validated_for_network(X_val)
         if X_val.shape[0] < 2:
             # As for the internal split: scores such as R^2 are undefined on
             # one sample, and early stopping would then never keep a best
@@ -748,19 +740,27 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     # --------------------------------------------------------------- predict
+    def _validated_for_network(self, X):
+        """``X`` checked against the network: its features, in its dtype.
+
+        Sparse input becomes CSR, converted once, since every forward pass
+        slices rows in chunks. Values beyond the dtype's range get sklearn's
+        error without numpy's overflow warning before it.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            return validate_data(
+                self,
+                X,
+                accept_sparse="csr",
+                dtype=self.coefs_[0].dtype,
+                reset=False,
+            )
+
     def _forward(self, X, check_input=True):
         """Deterministic network output (dropout off) for ``X``."""
         if check_input:
             check_is_fitted(self)
-            with np.errstate(over="ignore", invalid="ignore"):
-                X = validate_data(
-                    self,
-                    X,
-                    # CSC is converted once: the forward pass slices rows.
-                    accept_sparse="csr",
-                    dtype=self.coefs_[0].dtype,
-                    reset=False,
-                )
+            X = self._validated_for_network(X)
         # Inputs far outside the training data can overflow the output (the
         # Poisson model's exp first): one clear warning instead of numpy's.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -862,15 +862,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         ):
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
         n_samples = int(n_samples)  # a np.int8 would overflow in chunk sizes
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = validate_data(
-                self,
-                X,
-                # CSC converted once: the passes slice rows, chunk by chunk.
-                accept_sparse="csr",
-                dtype=self.coefs_[0].dtype,
-                reset=False,
-            )
+        X = self._validated_for_network(X)
         rates = [
             float(self.input_dropout),
             *self._hidden_dropout_rates(len(self.coefs_) - 1),
