@@ -247,6 +247,10 @@ class TrainingCurveDisplay:
             what = "loss" if metric == "loss" else score_name
             label = f"{prefix}validation {what}" if prefix else f"Validation {what}"
             defaults = {"label": label, "linestyle": "--"}
+            if np.isnan(validation).any():
+                # Epochs without a validation set (NaN) break the line: a
+                # marker keeps an isolated measured epoch visible.
+                defaults["marker"] = "."
             if color is not None:
                 defaults["color"] = color
             style = _style(defaults, validation_kw)

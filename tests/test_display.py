@@ -210,6 +210,22 @@ def test_display_keeps_its_curves_when_the_estimator_trains_on():
     assert len(display.lines_[0].get_ydata()) == 3
 
 
+def test_an_isolated_validation_point_between_gaps_is_drawn_with_a_marker():
+    display = TrainingCurveDisplay(
+        train_loss=[1.0, 0.8, 0.6], validation_loss=[np.nan, 0.7, np.nan]
+    ).plot()
+
+    assert display.lines_[1].get_marker() == "."
+
+
+def test_a_validation_curve_without_gaps_has_no_marker():
+    display = TrainingCurveDisplay(
+        train_loss=[1.0, 0.8, 0.6], validation_loss=[0.9, 0.7, 0.65]
+    ).plot()
+
+    assert display.lines_[1].get_marker() in ("None", None, "")
+
+
 def test_shorter_validation_curve_is_aligned_with_last_epochs():
     display = TrainingCurveDisplay(
         train_loss=[1.0, 0.8, 0.6, 0.5], validation_loss=[0.7, 0.65]
