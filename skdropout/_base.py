@@ -399,11 +399,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
             )
-        if sw_val is not None:
-            with np.errstate(over="ignore", invalid="ignore"):
-                sw_val = _check_sample_weight(
-                    sw_val, X_val, dtype=X.dtype, ensure_non_negative=True
-                )
+        sw_val = _checked_sample_weight(sw_val, X_val)
         return _Split(X, y, sample_weight, X_val, labels, sw_val, Y_val)
 
     def _split_validation(self, X, y, sample_weight, random_state):
@@ -885,6 +881,20 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _checked_sample_weight(sample_weight, X):
+    """``sample_weight`` validated for ``X``, in X's dtype; None stays None.
+
+    Negative weights are refused. Weights beyond the dtype's range get
+    sklearn's error without numpy's overflow warning before it.
+    """
+    if sample_weight is None:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
 
 
 def _warn_if_not_finite(values, what):

@@ -16,13 +16,12 @@ from sklearn.utils.multiclass import (
     unique_labels,
 )
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_array,
     column_or_1d,
     validate_data,
 )
 
-from ._base import BaseDropoutMLP
+from ._base import BaseDropoutMLP, _checked_sample_weight
 
 
 class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
@@ -402,11 +401,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        if sample_weight is not None:
-            with np.errstate(over="ignore", invalid="ignore"):
-                sample_weight = _check_sample_weight(
-                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-                )
+        sample_weight = _checked_sample_weight(sample_weight, X)
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":
                 raise ValueError(

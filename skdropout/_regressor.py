@@ -6,13 +6,12 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_array,
     column_or_1d,
     validate_data,
 )
 
-from ._base import BaseDropoutMLP
+from ._base import BaseDropoutMLP, _checked_sample_weight
 
 
 class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
@@ -339,11 +338,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 "TransformedTargetRegressor), or start a new network on float64 "
                 "X."
             )
-        if sample_weight is not None:
-            with np.errstate(over="ignore", invalid="ignore"):
-                sample_weight = _check_sample_weight(
-                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-                )
+        sample_weight = _checked_sample_weight(sample_weight, X)
         return X, y, sample_weight
 
     # ------------------------------------------------------------ public API

@@ -149,6 +149,9 @@ class MaxNormConstraint:
         self._norms = [np.empty(W.shape[1], dtype=W.dtype) for W in coefs]
         self._root_fan_in = [np.sqrt(W.shape[0]) for W in coefs]
         self._eps = [float(np.finfo(W.dtype).eps) for W in coefs]
+        # Columns rescaled by project since the constraint was made, for
+        # callers that must know whether it changed the weights.
+        self.n_clipped = 0
         self.forget()
 
     def forget(self):
@@ -158,9 +161,6 @@ class MaxNormConstraint:
         reported to ``project``.
         """
         self._radius = [np.inf] * len(self.coefs)
-        # Columns rescaled by project since it was made, for callers that
-        # must know whether the weights changed.
-        self.n_clipped = getattr(self, "n_clipped", 0)
 
     def project(self, step_bound=None):
         """Project the columns that may exceed the cap onto the ball.

@@ -23,9 +23,10 @@ ACTIVATION_BYTES = ROWS * HIDDEN * 8  # one float64 hidden activation: 1 MiB
 SMALL_BYTES = ACTIVATION_BYTES // 8
 
 
-def _trainer(rates, make_optimizer, max_norm):
+def _trainer(
+    rates, make_optimizer, max_norm, units=(FEATURES, HIDDEN, HIDDEN, OUTPUTS)
+):
     rng = np.random.default_rng(0)
-    units = [FEATURES, HIDDEN, HIDDEN, OUTPUTS]
     coefs = [rng.normal(scale=0.05, size=(a, b)) for a, b in zip(units, units[1:])]
     intercepts = [np.zeros(b) for b in units[1:]]
     return MinibatchTrainer(
@@ -43,9 +44,10 @@ def _trainer(rates, make_optimizer, max_norm):
     )
 
 
-def _peak_bytes_of_steps(trainer, n_steps=5):
+def _peak_bytes_of_steps(trainer, X=None, n_steps=5):
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(ROWS, FEATURES))
+    if X is None:
+        X = rng.normal(size=(ROWS, FEATURES))
     Y = np.eye(OUTPUTS)[rng.integers(0, OUTPUTS, ROWS)]
     trainer.step(X, Y)  # first step: lazily made buffers and scratch
     tracemalloc.start()
@@ -92,34 +94,13 @@ def test_a_sparse_step_allocates_nothing_the_size_of_the_first_weights():
     # What a step may allocate grows with the batch's stored entries (here
     # about 1,300 columns), not with the number of features.
     n_features, hidden = 50_000, 64
-    rng = np.random.default_rng(0)
-    coefs = [
-        rng.normal(scale=0.01, size=(n_features, hidden)),
-        rng.normal(scale=0.1, size=(hidden, OUTPUTS)),
-    ]
-    intercepts = [np.zeros(hidden), np.zeros(OUTPUTS)]
-    trainer = MinibatchTrainer(
-        coefs,
-        intercepts,
-        activation="relu",
-        out_activation="softmax",
-        loss="log_loss",
-        alpha=1e-4,
-        optimizer=AdamOptimizer(coefs + intercepts, 1e-3),
-        batch_size=ROWS,
-        dropout_rates=[0.2, 0.5],
-        max_norm=3.0,
-        rng=np.random.default_rng(1),
+    trainer = _trainer(
+        [0.2, 0.5],
+        lambda params: AdamOptimizer(params, 1e-3),
+        3.0,
+        units=(n_features, hidden, OUTPUTS),
     )
     X = sp.random(ROWS, n_features, density=1e-4, format="csr", random_state=0)
-    Y = np.eye(OUTPUTS)[rng.integers(0, OUTPUTS, ROWS)]
-    trainer.step(X, Y)
-    tracemalloc.start()
-    try:
-        baseline, _ = tracemalloc.get_traced_memory()
-        for _ in range(3):
-            trainer.step(X, Y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak - baseline < coefs[0].nbytes // 10
+    first_weights_bytes = trainer.coefs[0].nbytes
+
+    assert _peak_bytes_of_steps(trainer, X, n_steps=3) < first_weights_bytes // 10
