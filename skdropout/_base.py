@@ -60,6 +60,30 @@ _LIBRARY_DIRS = tuple(
 # hidden activations for very tall X while keeping BLAS calls large.
 _PREDICT_CHUNK_ROWS = 8192
 
+# What a fit makes beyond the validated input's attributes (n_features_in_,
+# feature_names_in_, classes_): the network and its training record.
+_NETWORK_ATTRIBUTES = (
+    "coefs_",
+    "intercepts_",
+    "n_outputs_",
+    "n_layers_",
+    "out_activation_",
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "validation_loss_curve_",
+    "best_validation_score_",
+    "_optimizer",
+    "_no_improvement_count",
+    "_best_coefs",
+    "_best_intercepts",
+    "_scores_validation_set",
+    "_validated_on_given_set",
+)
+
 
 class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     """Base class of the dropout MLP estimators; not meant to be used directly."""
@@ -256,6 +280,18 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         if not first_pass:
             self._check_same_architecture(layer_units)
             self._adopt_stopping_rule()
+        # A given validation set is checked before the network is touched: a
+        # fit refused for it leaves the estimator as it was.
+        given = None
+        if X_val is not None or y_val is not None:
+            given = self._given_validation_set(
+                X, y, sample_weight, X_val, y_val, sample_weight_val
+            )
+        elif sample_weight_val is not None:
+            raise ValueError(
+                "sample_weight_val weights the rows of X_val: pass it together "
+                "with X_val and y_val."
+            )
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype, random_state)
@@ -268,17 +304,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer([flat_params])
 
-        if X_val is not None or y_val is not None:
-            split = self._given_validation_set(
-                X, y, sample_weight, X_val, y_val, sample_weight_val
-            )
-        elif sample_weight_val is not None:
-            raise ValueError(
-                "sample_weight_val weights the rows of X_val: pass it together "
-                "with X_val and y_val."
-            )
-        else:
-            split = self._split_validation(X, y, sample_weight, random_state)
+        split = (
+            given
+            if given is not None
+            else self._split_validation(X, y, sample_weight, random_state)
+        )
         # Early stopping compares with the best score so far. A validation
         # set given to this call may be another set than last time: the
         # record then starts from the network's own score on it (taken in
@@ -333,8 +363,19 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             random_state,
             incremental,
             seed_best_score,
+            fresh_network=first_pass,
         )
         return self
+
+    def _forget_network(self):
+        """Remove what ``_initialize`` and ``_fit`` made: back to unfitted."""
+        for name in _NETWORK_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+
+    def __sklearn_is_fitted__(self):
+        # validate_data sets n_features_in_ (and the classifier classes_)
+        # before a first fit can still be refused: only a network counts.
+        return hasattr(self, "coefs_")
 
     def _check_same_architecture(self, layer_units):
         expected = [self.coefs_[0].shape[0]] + [W.shape[1] for W in self.coefs_]
@@ -386,7 +427,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _given_validation_set(self, X, y, sample_weight, X_val, y_val, sw_val):
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be given together.")
-        X_val = self._validated_for_network(X_val)
+        X_val = self._validated_for_network(X_val, dtype=X.dtype)
         if X_val.shape[0] < 2:
             # As for the internal split: scores such as R^2 are undefined on
             # one sample, and early stopping would then never keep a best
@@ -394,7 +435,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"X_val has {X_val.shape[0]} sample; a validation set needs at least 2."
             )
-        Y_val, labels = self._encode_validation_targets(y_val, X.dtype)
+        Y_val, labels = self._encode_validation_targets(y_val, X.dtype, y.shape[1])
         if Y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
                 f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
@@ -461,6 +502,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         random_state,
         incremental,
         seed_best_score=False,
+        fresh_network=False,
     ):
         X, y, sample_weight = split.X, split.y, split.sample_weight
         n_samples = X.shape[0]
@@ -474,11 +516,18 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             if sample_weight is None
             else {"sample_weight": sample_weight},
         }
-        fit_ctx = self._init_callback_context(
-            task_name="partial_fit" if incremental else "fit",
-            max_subtasks=1 if incremental else self.max_iter,
-        )
-        fit_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
+        try:
+            fit_ctx = self._init_callback_context(
+                task_name="partial_fit" if incremental else "fit",
+                max_subtasks=1 if incremental else self.max_iter,
+            )
+            fit_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
+        except BaseException:
+            if fresh_network:
+                # Refused before training (by a callback's setup, say):
+                # predict must not run on the random starting weights.
+                self._forget_network()
+            raise
         if trainer.constraint is not None:
             # The starting weights (Glorot's, or a warm start's under another
             # cap) are what early stopping and a diverged fit may fall back
@@ -736,8 +785,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     # --------------------------------------------------------------- predict
-    def _validated_for_network(self, X):
+    def _validated_for_network(self, X, dtype=None):
         """``X`` checked against the network: its features, in its dtype.
+
+        ``dtype`` replaces the network's for a validation set checked
+        before the network is made.
 
         Sparse input becomes CSR, converted once, since every forward pass
         slices rows in chunks. Values beyond the dtype's range get sklearn's
@@ -748,7 +800,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 self,
                 X,
                 accept_sparse="csr",
-                dtype=self.coefs_[0].dtype,
+                dtype=self.coefs_[0].dtype if dtype is None else dtype,
                 reset=False,
             )
 

@@ -342,7 +342,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             out = out.ravel()
         return self._label_binarizer.inverse_transform(out)
 
-    def _encode_validation_targets(self, y_val, dtype):
+    def _encode_validation_targets(self, y_val, dtype, n_outputs):
         y_val = check_array(y_val, ensure_2d=False, dtype=None)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
@@ -353,10 +353,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 f"classes {self.classes_}."
             )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
-        if Y_val.shape[1] != self.n_outputs_:
+        if Y_val.shape[1] != n_outputs:
             raise ValueError(
                 f"y_val encodes {Y_val.shape[1]} output(s) but the network has "
-                f"{self.n_outputs_}: give y_val in the form of y (for multilabel "
+                f"{n_outputs}: give y_val in the form of y (for multilabel "
                 "targets, the same number of label columns)."
             )
         return Y_val, y_val

@@ -300,14 +300,14 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     def _output_to_prediction(self, out):
         return out.ravel() if out.shape[1] == 1 else out
 
-    def _encode_validation_targets(self, y_val, dtype):
+    def _encode_validation_targets(self, y_val, dtype, n_outputs):
         y_val = check_array(y_val, ensure_2d=False, dtype=dtype)
         if self.loss == "poisson" and np.any(y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
         Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
-        if Y_val.shape[1] != self.n_outputs_:
+        if Y_val.shape[1] != n_outputs:
             raise ValueError(
-                f"y_val has {Y_val.shape[1]} outputs, the network {self.n_outputs_}."
+                f"y_val has {Y_val.shape[1]} outputs, the network {n_outputs}."
             )
         return Y_val, y_val
 

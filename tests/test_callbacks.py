@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import ClassifierMixin
 from sklearn.callback import ProgressBar, ScoringMonitor
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
@@ -273,3 +273,40 @@ def test_a_callback_exception_under_early_stopping_leaves_the_best_weights(
     stopped = Estimator(**{**params, "max_iter": 6}).fit(X, y)
     for got, expected in zip(est.coefs_, stopped.coefs_):
         assert_array_equal(got, expected)
+
+
+class RefuseAtSetup:
+    """A callback whose setup refuses the fit, as a misconfigured one would."""
+
+    def setup(self, estimator, context):
+        raise ValueError("refused at setup")
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_fresh_fit_refused_by_a_callback_leaves_no_network(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET).set_callbacks(RefuseAtSetup())
+    with pytest.raises(ValueError, match="refused at setup"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_warm_fit_refused_by_a_callback_keeps_the_fitted_network(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, warm_start=True).fit(X, y)
+    before = est.predict(X)
+    est.set_callbacks(RefuseAtSetup())
+    with pytest.raises(ValueError, match="refused at setup"):
+        est.fit(X, y)
+    assert_array_equal(est.predict(X), before)

@@ -911,3 +911,23 @@ def test_continuing_a_float32_network_on_data_beyond_float32_is_a_clear_error():
     # No RuntimeWarning from the cast (the test run turns those into errors).
     with pytest.raises(ValueError, match="infinity or a value too large"):
         reg.partial_fit(X * 1e39, y)
+
+
+@pytest.mark.parametrize(
+    "est, y",
+    [
+        pytest.param(DropoutMLPClassifier(), np.zeros(30), id="one-class"),
+        pytest.param(
+            DropoutMLPRegressor(loss="poisson"), -np.ones(30), id="negative-counts"
+        ),
+    ],
+)
+def test_predict_after_a_refused_first_fit_raises_not_fitted_error(est, y):
+    # validate_data has set n_features_in_ by the time y is refused; that
+    # alone must not make the estimator look fitted.
+    X = np.ones((30, 3))
+    with pytest.raises(ValueError):
+        est.fit(X, y)
+    assert est.n_features_in_ == 3
+    with pytest.raises(NotFittedError, match="not fitted"):
+        est.predict(X)

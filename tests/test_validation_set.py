@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_regression
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 
@@ -183,3 +184,23 @@ def test_seeded_best_score_is_the_score_of_the_kept_network_under_a_new_cap(
     clf.set_params(warm_start=True, max_iter=1, max_norm=0.3)
     clf.fit(X, y, X_val=X_val, y_val=y_val)
     assert clf.best_validation_score_ == pytest.approx(clf.score(X_val, y_val))
+
+
+def test_a_fresh_fit_refused_for_its_validation_set_leaves_no_network(digits_split):
+    X, X_val, y, y_val = digits_split
+    clf = _clf()
+    with pytest.raises(ValueError, match="y_val has classes"):
+        clf.fit(X, y, X_val=X_val, y_val=y_val + 100)
+    with pytest.raises(NotFittedError):
+        clf.predict(X_val)
+
+
+def test_a_refit_refused_for_its_validation_set_keeps_the_fitted_network(
+    digits_split,
+):
+    X, X_val, y, y_val = digits_split
+    clf = _clf(max_iter=2).fit(X, y)
+    before = clf.predict_proba(X_val)
+    with pytest.raises(ValueError, match="y_val has classes"):
+        clf.set_params(random_state=1).fit(X, y, X_val=X_val, y_val=y_val + 100)
+    np.testing.assert_array_equal(clf.predict_proba(X_val), before)
