@@ -47,6 +47,9 @@ class _Split(NamedTuple):
     y_val: Any  # labels (classifier) or targets, as the score function wants
     sw_val: Any
     Y_val: Any  # encoded like the network's output, for the validation loss
+    # The training rows' weights in the loss: sample_weight times the class
+    # weights. Callbacks and validation scores see sample_weight alone.
+    fit_weight: Any
 
 
 # Warnings about the user's call point at the first frame outside this
@@ -267,7 +270,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, y, sample_weight = self._validate_input(
+        X, y, sample_weight, fit_weight = self._validate_input(
             X, y, sample_weight, incremental, reset=first_pass
         )
         if sp.issparse(X) and X.format != "csr":
@@ -285,7 +288,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         given = None
         if X_val is not None or y_val is not None:
             given = self._given_validation_set(
-                X, y, sample_weight, X_val, y_val, sample_weight_val
+                X, y, sample_weight, fit_weight, X_val, y_val, sample_weight_val
             )
         elif sample_weight_val is not None:
             raise ValueError(
@@ -307,7 +310,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         split = (
             given
             if given is not None
-            else self._split_validation(X, y, sample_weight, random_state)
+            else self._split_validation(X, y, sample_weight, fit_weight, random_state)
         )
         # Early stopping compares with the best score so far. A validation
         # set given to this call may be another set than last time: the
@@ -424,7 +427,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _given_validation_set(self, X, y, sample_weight, X_val, y_val, sw_val):
+    def _given_validation_set(
+        self, X, y, sample_weight, fit_weight, X_val, y_val, sw_val
+    ):
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be given together.")
         X_val = self._validated_for_network(X_val, dtype=X.dtype)
@@ -441,17 +446,19 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
             )
         sw_val = _checked_sample_weight(sw_val, X_val)
-        return _Split(X, y, sample_weight, X_val, labels, sw_val, Y_val)
+        return _Split(X, y, sample_weight, X_val, labels, sw_val, Y_val, fit_weight)
 
-    def _split_validation(self, X, y, sample_weight, random_state):
+    def _split_validation(self, X, y, sample_weight, fit_weight, random_state):
         if not self.early_stopping:
-            return _Split(X, y, sample_weight, None, None, None, None)
+            return _Split(X, y, sample_weight, None, None, None, None, fit_weight)
         # Multilabel targets are not stratified, as in sklearn's MLP.
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        weights = [w for w in (sample_weight, fit_weight) if w is not None]
         try:
             parts = train_test_split(
-                *arrays,
+                X,
+                y,
+                *weights,
                 random_state=random_state,
                 test_size=self.validation_fraction,
                 stratify=stratify,
@@ -463,9 +470,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 f"for early stopping: {exc}"
             ) from exc
         X_train, X_val, y_train, y_val = parts[:4]
-        sw_train, sw_val = (
-            (parts[4], parts[5]) if sample_weight is not None else (None, None)
-        )
+        sw_train = sw_val = None
+        if sample_weight is not None:
+            sw_train, sw_val = parts[4:6]
+        fit_train = fit_val = None
+        if fit_weight is not None:
+            fit_train, fit_val = parts[-2:]
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -476,8 +486,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves no "
                 "training samples. Decrease 'validation_fraction'."
             )
-        for part, weights in (("validation", sw_val), ("training", sw_train)):
-            if weights is not None and not weights.any():
+        # Scores weigh validation rows by sample_weight; the loss weighs
+        # training rows by it times the class weights.
+        for part, w in (("validation", sw_val), ("training", fit_train)):
+            if w is not None and not w.any():
                 raise ValueError(
                     f"Every sample of the early-stopping {part} split has a "
                     "weight of 0: give more samples a positive weight, or "
@@ -491,6 +503,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             self._decoded_targets(y_val),
             sw_val,
             y_val,
+            fit_train,
         )
 
     def _run_epochs(
@@ -504,7 +517,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         seed_best_score=False,
         fresh_network=False,
     ):
-        X, y, sample_weight = split.X, split.y, split.sample_weight
+        X, y, sample_weight = split.X, split.y, split.fit_weight
         n_samples = X.shape[0]
         order = np.arange(n_samples) if self.shuffle else None
         # Callbacks see the training data with its original labels, made
@@ -513,8 +526,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             "X": X,
             "y": lambda: self._decoded_targets(y),
             "metadata": None
-            if sample_weight is None
-            else {"sample_weight": sample_weight},
+            if split.sample_weight is None
+            else {"sample_weight": split.sample_weight},
         }
         try:
             fit_ctx = self._init_callback_context(

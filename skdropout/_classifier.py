@@ -402,6 +402,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         sample_weight = _checked_sample_weight(sample_weight, X)
+        fit_weight = sample_weight
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":
                 raise ValueError(
@@ -417,13 +418,13 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             if sample_weight is not None:
                 weights = weights * sample_weight
             with np.errstate(over="ignore", invalid="ignore"):
-                sample_weight = weights.astype(X.dtype)
-            if not np.isfinite(sample_weight).all():
+                fit_weight = weights.astype(X.dtype)
+            if not np.isfinite(fit_weight).all():
                 raise ValueError(
                     "class_weight times sample_weight exceeds the range of "
                     f"{X.dtype}, the dtype of X: scale the weights down."
                 )
-            if not sample_weight.any():
+            if not fit_weight.any():
                 # Every minibatch would be skipped: the fit would return the
                 # initial weights as if it had trained.
                 raise ValueError(
@@ -433,7 +434,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         Y = binarizer.transform(y).astype(X.dtype)
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
-        return X, Y, sample_weight
+        return X, Y, sample_weight, fit_weight
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)

@@ -339,7 +339,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 "X."
             )
         sample_weight = _checked_sample_weight(sample_weight, X)
-        return X, y, sample_weight
+        return X, y, sample_weight, sample_weight
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)

@@ -101,6 +101,18 @@ def test_scoring_monitor_records_one_score_per_epoch(Estimator, Xy):
     assert rows[-1][scoring] == pytest.approx(est.score(X, y))
 
 
+def test_scoring_monitor_scores_are_not_weighted_by_class_weight(classification_data):
+    # class_weight shapes the training loss only; a scorer given the fit's
+    # metadata must see the user's sample_weight (none here), as with
+    # LogisticRegression.
+    X, y = classification_data
+    monitor = ScoringMonitor(scoring="accuracy")
+    clf = DropoutMLPClassifier(**SMALL_NET, class_weight={0: 1.0, 1: 1.0, 2: 40.0})
+    clf.set_callbacks(monitor).fit(X, y)
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    assert rows[-1]["accuracy"] == pytest.approx(clf.score(X, y))
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_callback_returning_true_stops_after_that_epoch(Estimator, Xy):
     X, y = Xy

@@ -11,6 +11,7 @@ from scipy.special import softmax
 from sklearn.base import ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_sample_weight
@@ -503,6 +504,36 @@ def test_class_weight_multiplies_sample_weight(imbalanced_data, class_weight):
         X, y, sample_weight=sample_weight * compute_sample_weight(class_weight, y)
     )
     assert_same_parameters(weighted, equivalent)
+
+
+def test_class_weight_leaves_the_early_stopping_score_plain_accuracy(imbalanced_data):
+    # As with a validation set given to fit, and as in SGDClassifier: class
+    # weights shape the training loss, not the score that picks the epoch.
+    X, y = imbalanced_data
+    params = {**SMALL_NET, **DROPOUT, "early_stopping": True, "max_iter": 3}
+    weighted = DropoutMLPClassifier(**params, class_weight={0: 1.0, 1: 1.0, 2: 50.0})
+    weighted.fit(X, y)
+    X_train, X_val, y_train, y_val = _replayed_early_stopping_split(weighted, X, y)
+    accuracy = weighted.score(X_val, y_val)
+    assert weighted.validation_scores_[-1] == pytest.approx(accuracy)
+    assert weighted.validation_scores_[-1] != pytest.approx(
+        weighted.score(
+            X_val,
+            y_val,
+            sample_weight=compute_sample_weight(weighted.class_weight, y_val),
+        )
+    )
+
+
+def _replayed_early_stopping_split(est, X, y):
+    """The split an early-stopping fit of ``est`` (int random_state) made."""
+    random_state = np.random.RandomState(est.random_state)
+    for W in est.coefs_:  # the initial weights, then biases, drawn first
+        random_state.uniform(size=W.shape)
+        random_state.uniform(size=W.shape[1])
+    return train_test_split(
+        X, y, random_state=random_state, test_size=est.validation_fraction, stratify=y
+    )
 
 
 def test_balanced_class_weight_in_partial_fit_raises(classification_data):
