@@ -423,7 +423,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than "
                 "sample size. It is going to be clipped",
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -603,7 +603,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter})"
                         " reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=3,
+                        stacklevel=_user_stacklevel(),
                     )
         except KeyboardInterrupt:
             checkpoint.restore()
@@ -612,7 +612,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 "epoch(s); the weights of the last completed epoch were kept. "
                 "Continue with partial_fit, or fit with warm_start=True.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
         except BaseException:
             # An exception from a callback (optuna.TrialPruned, say) leaves

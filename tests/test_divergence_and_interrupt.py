@@ -466,9 +466,10 @@ def test_interrupted_fit_warns_and_keeps_the_last_completed_epoch(
         with pytest.warns(
             UserWarning,
             match=r"Training interrupted by user after 2 completed epoch\(s\)",
-        ):
+        ) as w:
             returned = est.fit(X, y)
 
+    assert {record.filename for record in w} == {__file__}  # the user's line
     assert returned is est
     assert est.n_iter_ == 2
     assert len(est.loss_curve_) == 2

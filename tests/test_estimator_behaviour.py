@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, clone
 from sklearn.datasets import make_classification
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
@@ -962,3 +962,17 @@ def test_predict_after_a_refused_first_fit_raises_not_fitted_error(est, y):
     assert est.n_features_in_ == 3
     with pytest.raises(NotFittedError, match="not fitted"):
         est.predict(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fit_warnings_point_at_the_users_line(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 1, "batch_size": 10 * len(y)})
+    with pytest.warns(UserWarning) as w:  # ConvergenceWarning, batch_size clipped
+        est.fit(X, y)
+    assert len(w) == 2
+    assert {record.filename for record in w} == {__file__}
+    with pytest.warns(UserWarning) as w:
+        Pipeline([("mlp", est)]).fit(X, y)
+    assert ConvergenceWarning in {record.category for record in w}
+    assert {record.filename for record in w} == {__file__}
