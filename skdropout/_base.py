@@ -432,7 +432,19 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     ):
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be given together.")
-        X_val = self._validated_for_network(X_val, dtype=X.dtype)
+        # sklearn's checks speak of "X": say which X they mean.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                X_val = self._validated_for_network(X_val, dtype=X.dtype)
+            except ValueError as exc:
+                raise ValueError(f"X_val: {exc}") from exc
+        for warning in caught:
+            warnings.warn(
+                f"X_val: {warning.message}",
+                warning.category,
+                stacklevel=_user_stacklevel(),
+            )
         if X_val.shape[0] < 2:
             # As for the internal split: scores such as R^2 are undefined on
             # one sample, and early stopping would then never keep a best

@@ -1,6 +1,7 @@
 """A user-supplied validation set (fit's X_val, y_val) and the validation curves."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_digits, make_regression
 from sklearn.exceptions import NotFittedError
@@ -204,3 +205,22 @@ def test_a_refit_refused_for_its_validation_set_keeps_the_fitted_network(
     with pytest.raises(ValueError, match="y_val has classes"):
         clf.set_params(random_state=1).fit(X, y, X_val=X_val, y_val=y_val + 100)
     np.testing.assert_array_equal(clf.predict_proba(X_val), before)
+
+
+def test_x_val_without_the_training_feature_names_is_named_in_the_warning(
+    digits_split,
+):
+    X, X_val, y, y_val = digits_split
+    frame = pd.DataFrame(X, columns=[f"pixel_{i}" for i in range(X.shape[1])])
+    with pytest.warns(UserWarning, match="^X_val: X does not have valid feature") as w:
+        _clf(max_iter=1).fit(frame, y, X_val=X_val, y_val=y_val)
+    assert {record.filename for record in w} == {__file__}
+
+
+def test_x_val_with_reordered_columns_is_named_in_the_error(digits_split):
+    X, X_val, y, y_val = digits_split
+    columns = [f"pixel_{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns)
+    reordered = pd.DataFrame(X_val, columns=columns).iloc[:, ::-1]
+    with pytest.raises(ValueError, match="^X_val: The feature names should match"):
+        _clf(max_iter=1).fit(frame, y, X_val=reordered, y_val=y_val)
