@@ -386,6 +386,15 @@ class OptunaPruningCallback:
                     f"must be created with direction={wanted!r} for its pruner "
                     "to compare trials the right way round."
                 )
+        if not hasattr(estimator, attribute):
+            # A Pipeline, say: set_callbacks on it reaches no network.
+            raise ValueError(
+                f"OptunaPruningCallback reads {attribute} after every epoch, "
+                f"which {type(estimator).__name__} does not record. Set the "
+                "callback on the DropoutMLPClassifier or DropoutMLPRegressor "
+                "itself; in a Pipeline, on its last step: "
+                "pipe[-1].set_callbacks(callback)."
+            )
         record = getattr(estimator, attribute, None)
         # A warm-started fit without a validation set still has the curves of
         # the fits before it, which it extends with NaN.

@@ -364,3 +364,21 @@ def test_callback_in_partial_fit_says_to_report_scores_by_hand(small_digits):
     with pytest.raises(ValueError, match="partial_fit scores no validation set") as e:
         clf.partial_fit(X, y, classes=list(range(10)))
     assert "early_stopping=True" not in str(e.value)
+
+
+def test_callback_set_on_a_pipeline_says_to_set_it_on_the_network(small_digits):
+    X, y = small_digits
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("mlp", DropoutMLPClassifier(hidden_layer_sizes=(8,), early_stopping=True)),
+        ]
+    )
+    trial = optuna.create_study(direction="maximize").ask()
+    pipe.set_callbacks(OptunaPruningCallback(trial))
+    with pytest.raises(ValueError, match=r"pipe\[-1\]\.set_callbacks"):
+        pipe.fit(X, y)
+    pipe.set_callbacks()  # none on the pipeline now
+    pipe[-1].set_params(max_iter=2).set_callbacks(OptunaPruningCallback(trial))
+    pipe.fit(X, y)
+    assert len(trial.study.trials[0].intermediate_values) == 2
