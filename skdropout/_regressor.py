@@ -373,7 +373,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             first scores the network it starts from on this set, so that it
             only keeps epochs that beat it there. In a
             :class:`~sklearn.pipeline.Pipeline`, route it with metadata
-            routing (``set_fit_request``).
+            routing (``set_fit_request``) and name it in the pipeline's
+            ``transform_input=["X_val"]``, which runs it through the steps
+            before the network as ``X`` is; without that it reaches the
+            network untransformed (unscaled, say).
         y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
                 default=None
             Targets of ``X_val``; required with it.
