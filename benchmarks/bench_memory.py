@@ -35,6 +35,7 @@ From the repository root::
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -142,8 +143,21 @@ def measure(model_name, phase, n_rows):
         "--rows",
         str(n_rows),
     ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, env=_child_environment()
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child_environment():
+    """This environment, with the skdropout this process imports first on
+    the child's path (a source checkout need not be pip-installed)."""
+    env = dict(os.environ)
+    spec = importlib.util.find_spec("skdropout")
+    if spec is not None and spec.origin:
+        root = os.path.dirname(os.path.dirname(spec.origin))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
 
 
 def markdown_table(results):

@@ -223,7 +223,8 @@ def test_fitted_estimator_under_early_stopping_holds_the_best_weights(Estimator,
     X, y = Xy
     keeper = KeepFittedEstimators()
     params = {**SMALL_NET, "max_iter": 8, "early_stopping": True}
-    Estimator(**params).set_callbacks(keeper).fit(X, y)
+    est = Estimator(**params).set_callbacks(keeper).fit(X, y)
+    assert len(keeper.fitted) == est.n_iter_ > 1
     for epoch, fitted in enumerate(keeper.fitted, start=1):
         stopped = Estimator(**{**params, "max_iter": epoch}).fit(X, y)
         for got, expected in zip(fitted.coefs_, stopped.coefs_):
@@ -309,7 +310,7 @@ def test_a_fresh_fit_refused_by_a_callback_leaves_no_network(Estimator, Xy):
     est = Estimator(**SMALL_NET).set_callbacks(RefuseAtSetup())
     with pytest.raises(ValueError, match="refused at setup"):
         est.fit(X, y)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
         est.predict(X)
 
 

@@ -260,7 +260,7 @@ def test_sklearn_mlp_is_accepted():
 
 @pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_unfitted_estimator_raises(Estimator):
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
         TrainingCurveDisplay.from_estimator(Estimator())
 
 

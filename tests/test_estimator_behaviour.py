@@ -1,13 +1,14 @@
 """Behaviour of the fitted estimators with dropout and max-norm switched on."""
 
+import ast
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import softmax
 from sklearn.base import ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -420,7 +421,9 @@ def test_dense_input_is_not_modified(Estimator, Xy, shuffle):
 
 
 # ------------------------------------------------------------ learning tasks
-def test_binary_classification(binary_data):
+def test_binary_targets_get_one_logistic_output_and_predict_the_likelier_label(
+    binary_data,
+):
     X, y = binary_data
     clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, y)
     assert_array_equal(clf.classes_, ["no", "yes"])
@@ -432,7 +435,9 @@ def test_binary_classification(binary_data):
     assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
 
 
-def test_multiclass_classification(classification_data):
+def test_multiclass_targets_get_a_softmax_output_and_predict_the_likeliest_class(
+    classification_data,
+):
     X, y = classification_data
     clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, y)
     assert clf.out_activation_ == "softmax"
@@ -443,7 +448,9 @@ def test_multiclass_classification(classification_data):
     assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
 
 
-def test_multilabel_classification(multilabel_data):
+def test_multilabel_targets_get_logistic_outputs_thresholded_at_one_half(
+    multilabel_data,
+):
     X, Y = multilabel_data
     clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT).fit(X, Y)
     assert clf.out_activation_ == "logistic"
@@ -454,7 +461,7 @@ def test_multilabel_classification(multilabel_data):
     assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
 
 
-def test_single_output_regression(regression_data):
+def test_single_output_regression_predicts_a_one_dimensional_array(regression_data):
     X, y = regression_data
     reg = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, y)
     assert reg.out_activation_ == "identity"
@@ -462,7 +469,9 @@ def test_single_output_regression(regression_data):
     assert reg.predict(X).shape == (X.shape[0],)
 
 
-def test_multi_output_regression(multioutput_regression_data):
+def test_multi_output_regression_predicts_one_column_per_target(
+    multioutput_regression_data,
+):
     X, Y = multioutput_regression_data
     reg = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, Y)
     assert reg.n_outputs_ == 3
@@ -674,52 +683,30 @@ def test_early_stopping_restores_the_best_weights(Estimator, Xy, monkeypatch):
 
 
 # ------------------------------------------------- dropout as in the paper
-def relu(Z):
-    return np.maximum(Z, 0)
+def test_dropout_passes_average_to_the_prediction_of_a_linear_network(
+    regression_data,
+):
+    """Inverted dropout is the paper's weight-scaling rule in expectation.
 
-
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_predict_equals_the_papers_weight_scaling_rule(Estimator, Xy):
-    """Inverted dropout is the paper's dropout with rescaled weights.
-
-    Srivastava et al. train without rescaling kept units and, at test time,
-    multiply each layer's outgoing weights by the keep probability ``k`` of
-    that layer. Training ``x * mask / k`` with weights ``W`` is the same as
-    training ``x * mask`` with ``W_paper = W / k``, so the paper's test-time
-    network uses ``k * W_paper``, and our plain forward pass must equal it.
+    Srivastava et al. scale the weights by the keep probability at test time
+    so that every unit's expected input is the one it saw in training;
+    inverted dropout scales the kept units up in training instead, so that
+    the plain forward pass is that expectation. For a linear network (and
+    independent masks per layer) the expectation passes through every layer
+    exactly: the mean of many dropout passes must match predict.
     """
-    X, y = Xy
-    p, q = 0.5, 0.2
-    est = Estimator(
+    X, y = regression_data
+    reg = DropoutMLPRegressor(
         **{**SMALL_NET, "hidden_layer_sizes": (10, 6)},
-        dropout_rate=p,
-        input_dropout=q,
-        max_norm=None,
+        activation="identity",
+        dropout_rate=0.5,
+        input_dropout=0.2,
     ).fit(X, y)
-    keep = [1 - q, 1 - p, 1 - p]  # keep probability of each layer's input
-    paper_weights = [W / k for W, k in zip(est.coefs_, keep)]
-
-    rng = np.random.default_rng(0)
-    x = X[:5]
-    # Training time, one sampled mask: both parametrisations agree.
-    retained = (rng.random(x.shape) >= q).astype(float)
-    assert_allclose(
-        (x * retained / keep[0]) @ est.coefs_[0],
-        (x * retained) @ paper_weights[0],
-        rtol=1e-12,
+    passes = reg.sample_predict(X[:10], n_samples=20_000, random_state=0)
+    standard_error = passes.std(axis=0) / np.sqrt(passes.shape[0])
+    assert np.all(
+        np.abs(passes.mean(axis=0) - reg.predict(X[:10])) < 5 * standard_error
     )
-
-    # Test time: the paper scales the weights down by the keep probability.
-    A = X
-    for i, (W_paper, b) in enumerate(zip(paper_weights, est.intercepts_)):
-        A = A @ (keep[i] * W_paper) + b
-        if i < len(paper_weights) - 1:
-            A = relu(A)
-    if is_classifier_class(Estimator):
-        A = softmax(A, axis=1)
-    else:
-        A = A.ravel()
-    assert_allclose(outputs(est, X), A, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -976,3 +963,54 @@ def test_fit_warnings_point_at_the_users_line(Estimator, Xy):
         Pipeline([("mlp", est)]).fit(X, y)
     assert ConvergenceWarning in {record.category for record in w}
     assert {record.filename for record in w} == {__file__}
+
+
+# ------------------------------------------------------------------- defaults
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_every_default_is_the_one_the_docstring_states(Estimator):
+    # Written once in __init__ and once in the numpydoc "default=" of the
+    # Parameters section: the two must not drift apart.
+    documented = {}
+    for line in Estimator.__doc__.splitlines():
+        match = re.match(r"^    (\w+) : .*default=(.+)$", line)
+        if match:
+            documented[match.group(1)] = match.group(2)
+    params = Estimator().get_params()
+    assert set(documented) == set(params)
+    for name, text in documented.items():
+        assert params[name] == ast.literal_eval(text), name
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_auto_batch_size_is_200_rows_at_most(Estimator, Xy):
+    X, y = Xy
+    X, y = np.vstack([X] * 3), np.concatenate([y] * 3)  # 360 rows: 2 batches
+    auto = Estimator(**{**SMALL_NET, "batch_size": "auto"}, **DROPOUT).fit(X, y)
+    explicit = Estimator(**{**SMALL_NET, "batch_size": 200}, **DROPOUT).fit(X, y)
+    assert_same_parameters(auto, explicit)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_each_partial_fit_call_draws_new_masks_with_an_int_random_state(
+    Estimator, Xy, monkeypatch
+):
+    # The second and third calls are the telling ones: the first also draws
+    # the initial weights from the same seeded generator.
+    X, y = Xy
+    hidden_masks = []
+    original = DropoutMasks.sample
+
+    def record(self, layer, n_rows):
+        mask = original(self, layer, n_rows)
+        if layer == 1:
+            hidden_masks.append(mask.copy())
+        return mask
+
+    est = Estimator(**{**SMALL_NET, "batch_size": len(y)}, **DROPOUT)
+    kwargs = partial_fit_kwargs(Estimator, y)
+    est.partial_fit(X, y, **kwargs)
+    monkeypatch.setattr(DropoutMasks, "sample", record)
+    est.partial_fit(X, y, **kwargs)
+    est.partial_fit(X, y, **kwargs)
+    assert len(hidden_masks) == 2  # one batch per call
+    assert not np.array_equal(hidden_masks[0], hidden_masks[1])

@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -150,7 +151,6 @@ def test_shared_hyperparameters_are_copied_and_dropout_ones_dropped(
 
 
 def test_feature_names_are_copied(classification_data):
-    pd = pytest.importorskip("pandas")
     X, y = classification_data
     X = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     est = _fit(DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=3), X, y)
@@ -191,7 +191,7 @@ def test_exported_model_continues_training(request, target):
 
 @pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_unfitted_estimator_raises(Estimator):
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
         to_sklearn(Estimator())
 
 

@@ -5,7 +5,7 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, make_multilabel_classification
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
@@ -87,7 +87,9 @@ def test_sample_predict_is_repeatable_with_an_int_seed(sine_regressor):
     assert not np.array_equal(first, other)
 
 
-def test_sample_predict_shapes(iris_classifier, sine_regressor):
+def test_sample_predict_stacks_the_passes_first_then_rows_then_outputs(
+    iris_classifier, sine_regressor
+):
     clf, X = iris_classifier
     assert clf.sample_predict(X[:7], n_samples=5).shape == (5, 7, 3)
     reg, Xr = sine_regressor
@@ -283,3 +285,35 @@ def test_float32_spread_beyond_the_square_root_of_float32_max_stays_finite():
     )
     assert std.dtype == np.float32
     assert np.isfinite(std).all() and np.isfinite(mean).all()
+
+
+def test_input_dropout_alone_makes_the_passes_vary_on_dense_input():
+    X, y = _sine_data()
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(16,), dropout_rate=0.0, input_dropout=0.5, max_iter=20
+    ).fit(np.hstack([X, X**2]), y)
+    passes = reg.sample_predict(np.hstack([X, X**2])[:5], n_samples=50)
+    # Well above the rounding differences between stacked rows (~1e-16).
+    assert np.all(passes.std(axis=0) > 1e-3)
+
+
+def test_predictive_entropy_is_the_entropy_of_the_mc_probabilities(iris_classifier):
+    clf, X = iris_classifier
+    proba = clf.predict_proba_mc(X, n_samples=20, random_state=0)
+    expected = -np.sum(proba * np.log(proba), axis=1)
+    np.testing.assert_allclose(
+        clf.predictive_entropy(X, n_samples=20, random_state=0), expected, rtol=1e-6
+    )
+
+
+def test_multilabel_entropy_is_the_sum_of_the_labels_binary_entropies():
+    X, Y = make_multilabel_classification(
+        n_samples=120, n_features=8, n_classes=3, random_state=0
+    )
+    clf = DropoutMLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    clf.fit(X, Y)
+    p = clf.predict_proba_mc(X, n_samples=20, random_state=0)
+    expected = -np.sum(p * np.log(p) + (1 - p) * np.log(1 - p), axis=1)
+    np.testing.assert_allclose(
+        clf.predictive_entropy(X, n_samples=20, random_state=0), expected, rtol=1e-6
+    )

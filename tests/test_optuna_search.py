@@ -47,14 +47,14 @@ def test_pruning_search_trains_classifier_one_epoch_per_step():
     assert len(search.trials_) == 4
     # The refit best estimator is a normal fit; the trials were partial fits.
     assert set(best.classes_) == {0, 1, 2}
-    assert 0.0 <= best.dropout_rate <= 0.7
+    assert best.dropout_rate == search.best_params_["dropout_rate"]
     completed = [t for t in search.trials_ if t.state.name == "COMPLETE"]
     assert completed, "at least one trial must run to the end"
     # Each partial_fit call is one epoch, reported as one intermediate value.
     assert all(len(t.intermediate_values) == 5 for t in completed)
 
 
-def test_pruning_search_trains_regressor():
+def test_pruning_search_trains_regressor_one_epoch_per_step():
     X, y = make_regression(n_samples=120, n_features=5, noise=1.0, random_state=0)
     search = _search(
         DropoutMLPRegressor(
@@ -64,4 +64,8 @@ def test_pruning_search_trains_regressor():
         y / np.std(y),
         3,
     )
+    completed = [t for t in search.trials_ if t.state.name == "COMPLETE"]
+    assert completed, "at least one trial must run to the end"
+    assert all(len(t.intermediate_values) == 3 for t in completed)
+    assert search.best_estimator_.max_norm == search.best_params_["max_norm"]
     assert np.isfinite(search.best_score_)

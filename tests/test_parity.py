@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import ClassifierMixin
+from sklearn.datasets import load_iris
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
@@ -129,6 +130,27 @@ def test_early_stopping_matches_sklearn_mlp(Estimator, Reference, solver, parity
     assert len(ours.validation_scores_) == ours.n_iter_
     assert_same_training(ours, theirs)
     assert_same_predictions(ours, theirs, X)
+
+
+def test_early_stopping_with_tied_validation_scores_matches_sklearn_mlp():
+    # Accuracy on 15 iris rows takes few values, so epochs tie with the best
+    # one; sklearn keeps the first of them (a strictly better score moves
+    # the record), and so must we.
+    X, y = load_iris(return_X_y=True)
+    ours, theirs = fit_both(
+        DropoutMLPClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        max_iter=30,
+        batch_size=200,
+    )
+    scores = ours.validation_scores_
+    best = scores.index(max(scores))
+    assert max(scores) in scores[best + 1 :]  # a later epoch ties the best
+    assert_same_training(ours, theirs)
 
 
 @pytest.mark.parametrize(("Estimator", "Reference"), ESTIMATOR_PAIRS)

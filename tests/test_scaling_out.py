@@ -77,6 +77,8 @@ def test_grid_search_on_a_dask_cluster_finds_the_local_best_params(small_digits)
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
+        client.wait_for_workers(2)
+        workers = set(client.scheduler_info()["workers"])
         with (
             distributed.get_task_stream(client) as tasks,
             joblib.parallel_backend("dask"),
@@ -84,9 +86,7 @@ def test_grid_search_on_a_dask_cluster_finds_the_local_best_params(small_digits)
             on_dask = grid_search(n_jobs=-1).fit(X, y)
         # The fits ran as tasks on the cluster's worker processes.
         assert tasks.data
-        assert {task["worker"] for task in tasks.data} <= set(
-            client.scheduler_info()["workers"]
-        )
+        assert {task["worker"] for task in tasks.data} <= workers
     assert on_dask.best_params_ == local.best_params_
     assert_allclose(
         on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]

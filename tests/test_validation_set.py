@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits, make_regression
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
@@ -108,6 +108,29 @@ def test_sample_weight_val_weights_the_validation_score(digits_split):
     assert clf.validation_scores_[-1] == pytest.approx(expected)
 
 
+def test_sample_weight_val_weights_the_validation_loss(digits_split):
+    X, X_val, y, y_val = digits_split
+    weights = np.where(y_val == 3, 10.0, 1.0)
+    clf = _clf().fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=weights)
+    expected = log_loss(y_val, clf.predict_proba(X_val), sample_weight=weights)
+    assert clf.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_warm_fit_on_the_internal_split_after_one_on_x_val_starts_a_new_record(
+    digits_split,
+):
+    # The record kept on the given set (perfect on two easy rows) says
+    # nothing about the internal split: the new fit must be able to beat it.
+    X, X_val, y, y_val = digits_split
+    clf = _clf(max_iter=10, early_stopping=True, learning_rate_init=0.01)
+    zeros = X[y == 0][:2]  # the easiest digit, seen in training
+    clf.set_params(warm_start=True).fit(X, y, X_val=zeros, y_val=[0, 0])
+    assert clf.best_validation_score_ == 1.0
+    clf.fit(X, y)
+    assert clf.best_validation_score_ < 1.0
+    assert clf.best_validation_score_ >= max(clf.validation_scores_[10:])
+
+
 def test_validation_curves_stay_aligned_when_a_warm_start_drops_the_set(
     digits_split,
 ):
@@ -192,7 +215,7 @@ def test_a_fresh_fit_refused_for_its_validation_set_leaves_no_network(digits_spl
     clf = _clf()
     with pytest.raises(ValueError, match="y_val has classes"):
         clf.fit(X, y, X_val=X_val, y_val=y_val + 100)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
         clf.predict(X_val)
 
 
