@@ -141,6 +141,7 @@ class MinibatchTrainer:
         self.constraint = (
             None if max_norm is None else MaxNormConstraint(self.coefs, max_norm)
         )
+        self._relu_folds_into_mask = activation == "relu"
 
     # ------------------------------------------------------------------ epoch
     def run_epoch(self, X, Y, sample_weight, batch_size, order=None):
@@ -318,9 +319,14 @@ class MinibatchTrainer:
         for i in range(last, 0, -1):
             below = self._deltas[i - 1][:n]
             np.dot(delta, self.coefs[i].T, out=below)
-            if masks[i] is not None:
-                below *= masks[i]
-            derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
+            if masks[i] is not None and self._relu_folds_into_mask:
+                # The forward pass left mask * (Z > 0) here: dropout's and
+                # the ReLU's factors in one multiplication.
+                below *= self._deriv_scratch[i - 1][:n]
+            else:
+                if masks[i] is not None:
+                    below *= masks[i]
+                derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
             self._layer_gradients(i - 1, inputs[i - 1], below, sparse and i == 1)
             delta = below
         if self.alpha and penalty_gradient:
@@ -365,14 +371,26 @@ class MinibatchTrainer:
             if i == last:
                 ACTIVATIONS[self.out_activation](Z, workspace)
                 break
-            hidden(Z, workspace)
             mask = masks[i + 1]
             if mask is None:
+                hidden(Z, workspace)
                 inputs.append(Z)
+                continue
+            dropped = self._dropped[i + 1][:n]
+            if self._relu_folds_into_mask:
+                # relu(Z) * mask == Z * (mask * (Z > 0)), and the factor in
+                # brackets is also what backpropagation multiplies by: one
+                # pass fewer each way than applying the ReLU and the mask
+                # apart. (Where Z <= 0 the product is -0.0 or 0.0, which
+                # every later sum treats alike.)
+                factor = self._deriv_scratch[i][:n]
+                np.greater(Z, 0, out=factor)
+                factor *= mask
+                np.multiply(Z, factor, out=dropped)
             else:
-                dropped = self._dropped[i + 1][:n]
+                hidden(Z, workspace)
                 np.multiply(Z, mask, out=dropped)
-                inputs.append(dropped)
+            inputs.append(dropped)
         return inputs
 
     def _layer_gradients(self, layer, A, delta, sparse):

@@ -413,3 +413,34 @@ def test_gradients_match_finite_differences_with_fixed_gaussian_noise(
     trainer = _trainer(coefs, intercepts, activation, "log_loss", "softmax", ALPHA)
 
     _assert_gradients_match_finite_differences(trainer, X, Y, sample_weight, masks)
+
+
+@pytest.mark.parametrize("kind", ["bernoulli", "gaussian"])
+def test_relu_folded_into_the_mask_gives_the_same_loss_and_gradients(kind):
+    # The trainer multiplies relu networks by mask * (Z > 0) in one go; the
+    # result must be the one of applying the ReLU and then the mask, and the
+    # masks passed in must be left as they were.
+    from skdropout._engine import DropoutMasks
+
+    X, Y, sample_weight, coefs, intercepts, _ = _problem("relu", "log_loss", 3, (6, 4))
+    sampler = DropoutMasks(
+        [0.2, 0.5, 0.5],
+        [N_FEATURES, 6, 4],
+        N_ROWS,
+        np.float64,
+        np.random.default_rng(0),
+        kind=kind,
+    )
+    masks = [sampler.sample(layer, N_ROWS).copy() for layer in range(3)]
+    given = [m.copy() for m in masks]
+    results = []
+    for folded in (True, False):
+        trainer = _trainer(coefs, intercepts, "relu", "log_loss", "softmax", ALPHA)
+        trainer._relu_folds_into_mask = folded
+        loss = trainer.loss_and_gradients(X, Y, sample_weight, masks)
+        results.append((loss, [g.copy() for g in trainer.grads]))
+    assert results[0][0] == results[1][0]
+    for folded, separate in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(folded, separate)
+    for mask, original in zip(masks, given):
+        np.testing.assert_array_equal(mask, original)
