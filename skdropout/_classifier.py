@@ -156,10 +156,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         Number of epochs without progress (see ``tol``) before stopping.
 
     class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``. 'balanced'
-        weighs each class by ``n_samples / (n_classes * count)``. Not
-        available with 'balanced' in ``partial_fit``, where the class counts
-        of the whole stream are unknown.
+        Weights of the classes in the training loss, multiplied into
+        ``sample_weight``. 'balanced' weighs each class by
+        ``n_samples / (n_classes * count)``. Not available with 'balanced' in
+        ``partial_fit``, where the class counts of the whole stream are
+        unknown. The validation score and loss (early stopping, ``X_val``)
+        are not class-weighted, as in :class:`~sklearn.linear_model.SGDClassifier`.
 
     Attributes
     ----------
