@@ -63,29 +63,8 @@ _LIBRARY_DIRS = tuple(
 # hidden activations for very tall X while keeping BLAS calls large.
 _PREDICT_CHUNK_ROWS = 8192
 
-# What a fit makes beyond the validated input's attributes (n_features_in_,
-# feature_names_in_, classes_): the network and its training record.
-_NETWORK_ATTRIBUTES = (
-    "coefs_",
-    "intercepts_",
-    "n_outputs_",
-    "n_layers_",
-    "out_activation_",
-    "n_iter_",
-    "t_",
-    "loss_",
-    "loss_curve_",
-    "best_loss_",
-    "validation_scores_",
-    "validation_loss_curve_",
-    "best_validation_score_",
-    "_optimizer",
-    "_no_improvement_count",
-    "_best_coefs",
-    "_best_intercepts",
-    "_scores_validation_set",
-    "_validated_on_given_set",
-)
+# Attributes of scikit-learn's callback framework, set around fit.
+_CALLBACK_ATTRIBUTES = ("_skl_", "_callback_")
 
 
 class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
@@ -263,6 +242,42 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         y_val=None,
         sample_weight_val=None,
     ):
+        # A call refused before it trains (data, a validation set or split
+        # that will not do, a callback's setup) leaves the estimator as it
+        # was: unfitted, or with its previous network, labels and features.
+        # Every attribute a fit changes before training is assigned anew,
+        # never updated in place, so a shallow copy is enough to go back.
+        state_before = dict(vars(self))
+        try:
+            training = self._prepare_training(
+                X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
+            )
+        except BaseException:
+            self._restore_state(state_before)
+            raise
+        self._run_epochs(*training, state_before=state_before)
+        return self
+
+    def _restore_state(self, state):
+        """Put back the attributes of ``state``, a copy of ``vars(self)``.
+
+        scikit-learn's callback bookkeeping is left alone: its decorator
+        around ``fit`` still needs it to tear the callbacks down.
+        """
+        for name in list(vars(self)):
+            if not name.startswith(_CALLBACK_ATTRIBUTES):
+                del self.__dict__[name]
+        for name, value in state.items():
+            if not name.startswith(_CALLBACK_ATTRIBUTES):
+                self.__dict__[name] = value
+
+    def _prepare_training(
+        self, X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
+    ):
+        """Validate, make or adopt the network, and build the trainer.
+
+        Returns the arguments of ``_run_epochs``.
+        """
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         hidden_layer_sizes = self._hidden_layer_sizes_list()
@@ -283,8 +298,6 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         if not first_pass:
             self._check_same_architecture(layer_units)
             self._adopt_stopping_rule()
-        # A given validation set is checked before the network is touched: a
-        # fit refused for it leaves the estimator as it was.
         given = None
         if X_val is not None or y_val is not None:
             given = self._given_validation_set(
@@ -358,7 +371,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             flat_params=flat_params,
             dropout_type=self.dropout_type,
         )
-        self._run_epochs(
+        return (
             trainer,
             flat_params,
             split,
@@ -366,14 +379,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             random_state,
             incremental,
             seed_best_score,
-            fresh_network=first_pass,
         )
-        return self
-
-    def _forget_network(self):
-        """Remove what ``_initialize`` and ``_fit`` made: back to unfitted."""
-        for name in _NETWORK_ATTRIBUTES:
-            self.__dict__.pop(name, None)
 
     def __sklearn_is_fitted__(self):
         # validate_data sets n_features_in_ (and the classifier classes_)
@@ -440,8 +446,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             except ValueError as exc:
                 raise ValueError(f"X_val: {exc}") from exc
         for warning in caught:
+            # sklearn's text first, so that a filter on it still matches.
             warnings.warn(
-                f"X_val: {warning.message}",
+                f"{warning.message} (This is about X_val.)",
                 warning.category,
                 stacklevel=_user_stacklevel(),
             )
@@ -527,7 +534,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         random_state,
         incremental,
         seed_best_score=False,
-        fresh_network=False,
+        state_before=None,
     ):
         X, y, sample_weight = split.X, split.y, split.fit_weight
         n_samples = X.shape[0]
@@ -548,10 +555,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             )
             fit_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
         except BaseException:
-            if fresh_network:
-                # Refused before training (by a callback's setup, say):
-                # predict must not run on the random starting weights.
-                self._forget_network()
+            if state_before is not None:
+                # Refused before training, by a callback's setup say: a
+                # fresh fit must not leave random weights to predict with.
+                self._restore_state(state_before)
             raise
         if trainer.constraint is not None:
             # The starting weights (Glorot's, or a warm start's under another

@@ -940,13 +940,22 @@ def test_continuing_a_float32_network_on_data_beyond_float32_is_a_clear_error():
         ),
     ],
 )
-def test_predict_after_a_refused_first_fit_raises_not_fitted_error(est, y):
-    # validate_data has set n_features_in_ by the time y is refused; that
-    # alone must not make the estimator look fitted.
+def test_a_first_fit_refused_after_validate_data_leaves_the_estimator_unfitted(est, y):
+    # validate_data has set n_features_in_ by the time y is refused.
     X = np.ones((30, 3))
     with pytest.raises(ValueError):
         est.fit(X, y)
-    assert est.n_features_in_ == 3
+    assert not hasattr(est, "n_features_in_")
+    with pytest.raises(NotFittedError, match="not fitted"):
+        est.predict(X)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_first_fit_whose_early_stopping_split_fails_leaves_it_unfitted(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError, match="validation"):
+        est.fit(X[:20], y[:20])
     with pytest.raises(NotFittedError, match="not fitted"):
         est.predict(X)
 

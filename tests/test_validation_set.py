@@ -1,10 +1,12 @@
 """A user-supplied validation set (fit's X_val, y_val) and the validation curves."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits, make_regression
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
@@ -219,15 +221,32 @@ def test_a_fresh_fit_refused_for_its_validation_set_leaves_no_network(digits_spl
         clf.predict(X_val)
 
 
-def test_a_refit_refused_for_its_validation_set_keeps_the_fitted_network(
+def test_a_refit_refused_for_its_validation_set_keeps_the_fitted_model(
     digits_split,
 ):
+    # New data with other features and labels: the refused refit must not
+    # leave the old network under the new labels and feature count.
     X, X_val, y, y_val = digits_split
     clf = _clf(max_iter=2).fit(X, y)
     before = clf.predict_proba(X_val)
+    new_y = np.where(y < 5, "low", "high")
     with pytest.raises(ValueError, match="y_val has classes"):
-        clf.set_params(random_state=1).fit(X, y, X_val=X_val, y_val=y_val + 100)
+        clf.fit(X[:, :10], new_y, X_val=X_val[:, :10], y_val=y_val)
+    assert clf.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
     np.testing.assert_array_equal(clf.predict_proba(X_val), before)
+
+
+def test_a_warm_fit_refused_for_its_validation_set_keeps_the_stopping_record():
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    reg.fit(X, y / y.std())
+    record = (reg.best_loss_, reg.best_validation_score_, reg._no_improvement_count)
+    reg.set_params(warm_start=True, early_stopping=True)
+    with pytest.raises(ValueError, match="y_val has 2 outputs"):
+        reg.fit(X, y / y.std(), X_val=X[:10], y_val=np.ones((10, 2)))
+    after = (reg.best_loss_, reg.best_validation_score_, reg._no_improvement_count)
+    assert after == record
 
 
 def test_x_val_without_the_training_feature_names_is_named_in_the_warning(
@@ -235,9 +254,21 @@ def test_x_val_without_the_training_feature_names_is_named_in_the_warning(
 ):
     X, X_val, y, y_val = digits_split
     frame = pd.DataFrame(X, columns=[f"pixel_{i}" for i in range(X.shape[1])])
-    with pytest.warns(UserWarning, match="^X_val: X does not have valid feature") as w:
+    with pytest.warns(UserWarning, match="valid feature names.*about X_val") as w:
         _clf(max_iter=1).fit(frame, y, X_val=X_val, y_val=y_val)
     assert {record.filename for record in w} == {__file__}
+
+
+def test_a_filter_on_sklearns_feature_name_warning_also_silences_it_for_x_val(
+    digits_split,
+):
+    X, X_val, y, y_val = digits_split
+    frame = pd.DataFrame(X, columns=[f"pixel_{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        _clf(max_iter=1).fit(frame, y, X_val=X_val, y_val=y_val)
 
 
 def test_x_val_with_reordered_columns_is_named_in_the_error(digits_split):
