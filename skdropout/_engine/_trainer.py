@@ -248,6 +248,17 @@ class MinibatchTrainer:
         loss = self.loss_and_gradients(
             X_batch, Y_batch, sample_weight, masks, penalty_gradient=False
         )
+        if not math.isfinite(loss) and masks is not None and self._relu_folds_into_mask:
+            # A pre-activation of -inf (an overflow) is 0 after the ReLU,
+            # but -inf * 0 is NaN in the folded product: the same batch and
+            # masks again, the ReLU and the mask apart, decide divergence.
+            self._relu_folds_into_mask = False
+            try:
+                loss = self.loss_and_gradients(
+                    X_batch, Y_batch, sample_weight, masks, penalty_gradient=False
+                )
+            finally:
+                self._relu_folds_into_mask = True
         # The optimizer adds the L2 term's gradient slice by slice, while each
         # slice of weights and gradients is in cache for its own update,
         # rather than in two passes of their own over all the weights.
@@ -381,8 +392,9 @@ class MinibatchTrainer:
                 # relu(Z) * mask == Z * (mask * (Z > 0)), and the factor in
                 # brackets is also what backpropagation multiplies by: one
                 # pass fewer each way than applying the ReLU and the mask
-                # apart. (Where Z <= 0 the product is -0.0 or 0.0, which
-                # every later sum treats alike.)
+                # apart. Where Z <= 0 the product is -0.0 or 0.0, which
+                # every later sum treats alike; where Z is -inf it is NaN,
+                # which step() catches and redoes the other way.
                 factor = self._deriv_scratch[i][:n]
                 np.greater(Z, 0, out=factor)
                 factor *= mask

@@ -444,3 +444,28 @@ def test_relu_folded_into_the_mask_gives_the_same_loss_and_gradients(kind):
         np.testing.assert_array_equal(folded, separate)
     for mask, original in zip(masks, given):
         np.testing.assert_array_equal(mask, original)
+
+
+def test_a_minus_infinite_pre_activation_is_a_dead_relu_not_divergence():
+    # relu(-inf) = 0, but the folded product -inf * 0 is NaN: the step must
+    # fall back on applying the ReLU and the mask apart.
+    from skdropout._engine import MinibatchTrainer
+
+    coefs = [-np.ones((2, 3)), np.full((3, 1), 0.5)]
+    intercepts = [np.zeros(3), np.full(1, 0.25)]
+    trainer = MinibatchTrainer(
+        coefs,
+        intercepts,
+        activation="relu",
+        out_activation="identity",
+        loss="squared_error",
+        alpha=0.0,
+        optimizer=SGDOptimizer(coefs + intercepts),
+        batch_size=1,
+        dropout_rates=[0.0, 0.5],
+        rng=np.random.default_rng(0),
+    )
+    with np.errstate(over="ignore", invalid="ignore"):  # as run_epoch steps
+        loss = trainer.step(np.array([[1e308, 1e308]]), np.array([[0.5]]))
+    assert loss == pytest.approx(0.5 * (0.5 - 0.25) ** 2)
+    assert trainer._relu_folds_into_mask
