@@ -241,6 +241,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         X_val=None,
         y_val=None,
         sample_weight_val=None,
+        classes=None,
     ):
         # A call refused before it trains (data, a validation set or split
         # that will not do, a callback's setup) leaves the estimator as it
@@ -249,6 +250,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         # never updated in place, so a shallow copy is enough to go back.
         state_before = dict(vars(self))
         try:
+            if incremental:
+                # scikit-learn skips the parameter check for partial_fit on
+                # a fitted estimator; a parameter set since then (a dropout
+                # rate of 1, say) would fail deep in the engine instead.
+                self._validate_params()
+                self._start_stream(y, classes)
             training = self._prepare_training(
                 X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
             )
@@ -257,6 +264,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             raise
         self._run_epochs(*training, state_before=state_before)
         return self
+
+    def _start_stream(self, y, classes):
+        """What a ``partial_fit`` call sets up before validating its data."""
 
     def _restore_state(self, state):
         """Put back the attributes of ``state``, a copy of ``vars(self)``.
@@ -935,6 +945,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _monte_carlo_setup(self, X, n_samples, random_state):
         """Validated X, the dropout noise (None if every rate is 0), n_samples."""
         check_is_fitted(self)
+        # The passes read dropout_rate, input_dropout and dropout_type, which
+        # set_params may have changed since fit without any check.
+        self._validate_params()
         if (
             not isinstance(n_samples, Integral)
             or isinstance(n_samples, bool)

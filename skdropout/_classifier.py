@@ -348,6 +348,15 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         y_val = check_array(y_val, ensure_2d=False, dtype=None)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
+        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        if type_of_target(y_val).startswith("multilabel") != multilabel:
+            form = "a label indicator matrix" if multilabel else "one label per row"
+            raise ValueError(
+                f"y_val must be in the form of y: {form}, got "
+                f"{type_of_target(y_val)!r} targets."
+            )
+        if multilabel and y_val.shape[1] != n_outputs:
+            raise _y_val_width_error(y_val.shape[1], n_outputs)
         unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
         if len(unknown):
             raise ValueError(
@@ -356,11 +365,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
         if Y_val.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_val encodes {Y_val.shape[1]} output(s) but the network has "
-                f"{n_outputs}: give y_val in the form of y (for multilabel "
-                "targets, the same number of label columns)."
-            )
+            raise _y_val_width_error(Y_val.shape[1], n_outputs)
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
@@ -381,7 +386,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         # (validate_data above has already reset n_features_in_, as it does
         # in scikit-learn's estimators).
         binarizer = getattr(self, "_label_binarizer", None)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+        if not hasattr(self, "classes_") or (reset and not incremental):
             binarizer = LabelBinarizer().fit(y)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
@@ -516,10 +521,14 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self : DropoutMLPClassifier
             The updated estimator.
         """
+        return self._fit(
+            X, y, sample_weight=sample_weight, incremental=True, classes=classes
+        )
+
+    def _start_stream(self, y, classes):
         # Only calls that pass classes= need the target type.
         multilabel = classes is not None and type_of_target(y).startswith("multilabel")
         if classes is not None and not multilabel and len(np.unique(classes)) < 2:
-            # Checked before any state is set, as fit checks y.
             raise ValueError(
                 f"classes must list at least 2 classes, got {classes!r}: "
                 f"{type(self).__name__} needs two to tell apart."
@@ -530,7 +539,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict(self, X):
         """Predict class labels with the deterministic (dropout-free) network.
@@ -708,3 +716,11 @@ def _check_class_weight_values(class_weight):
                 "class_weight values must be finite numbers >= 0, got "
                 f"{weight!r} for class {label!r}."
             )
+
+
+def _y_val_width_error(n_given, n_outputs):
+    return ValueError(
+        f"y_val encodes {n_given} output(s) but the network has {n_outputs}: "
+        "give y_val in the form of y (for multilabel targets, the same number "
+        "of label columns)."
+    )

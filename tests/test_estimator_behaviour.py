@@ -1023,3 +1023,33 @@ def test_each_partial_fit_call_draws_new_masks_with_an_int_random_state(
     est.partial_fit(X, y, **kwargs)
     assert len(hidden_masks) == 2  # one batch per call
     assert not np.array_equal(hidden_masks[0], hidden_masks[1])
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_partial_fit_checks_parameters_set_since_the_first_call(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET)
+    kwargs = partial_fit_kwargs(Estimator, y)
+    est.partial_fit(X, y, **kwargs)
+    est.set_params(input_dropout=1.0)
+    with pytest.raises(ValueError, match="input_dropout"):
+        est.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_monte_carlo_passes_check_parameters_set_since_fit(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    est.set_params(input_dropout=-0.5)
+    with pytest.raises(ValueError, match="input_dropout"):
+        est.sample_predict(X[:3], n_samples=2)
+
+
+def test_a_refused_first_partial_fit_leaves_no_classes_behind(multilabel_data):
+    X, Y = multilabel_data
+    clf = DropoutMLPClassifier(**SMALL_NET, warm_start=True)
+    with pytest.raises(ValueError):
+        clf.partial_fit(X[:0], Y[:0], classes=[0, 1])
+    assert not hasattr(clf, "classes_")
+    clf.fit(X, Y)  # a fit after it starts afresh
+    assert clf.n_outputs_ == Y.shape[1]

@@ -175,12 +175,22 @@ def test_a_warm_start_with_a_new_validation_set_keeps_its_own_best_epoch(
 def test_multilabel_y_val_with_too_few_columns_is_refused_before_training():
     X = np.random.RandomState(0).normal(size=(30, 3))
     labels = np.arange(30) % 3
-    Y = np.c_[labels == 0, labels == 1].astype(int)
+    Y = np.c_[labels == 0, labels == 1, labels == 2].astype(int)
     clf = _clf(max_iter=2, warm_start=True).fit(X, Y)
     before = [c.copy() for c in clf.coefs_]
-    with pytest.raises(ValueError, match="y_val encodes 1 output"):
-        clf.fit(X, Y, X_val=X[:5], y_val=Y[:5, 0])
+    with pytest.raises(ValueError, match="y_val encodes 2 output"):
+        clf.fit(X, Y, X_val=X[:5], y_val=Y[:5, :2])
     assert all(np.array_equal(a, b) for a, b in zip(before, clf.coefs_))
+
+
+def test_class_labels_as_y_val_of_a_multilabel_network_are_refused():
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    Y = np.random.RandomState(1).randint(0, 2, (30, 3))
+    clf = _clf(max_iter=2)
+    with pytest.raises(ValueError, match="y_val must be in the form of y"):
+        clf.fit(X, Y, X_val=X[:5], y_val=[0, 1, 2, 0, 1])
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        clf.predict(X)
 
 
 def test_a_warm_start_on_the_same_validation_set_keeps_a_better_starting_network(
