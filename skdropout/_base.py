@@ -599,7 +599,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         try:
             for _ in range(self.max_iter):
                 epoch_ctx = fit_ctx.subcontext(task_name="epoch")
-                epoch_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
+                try:
+                    epoch_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
+                except BaseException:
+                    if self.n_iter_ == 0 and state_before is not None:
+                        # Refused before anything trained: as at setup.
+                        self._restore_state(state_before)
+                    raise
                 if order is not None:
                     random_state.shuffle(order)
                 loss = trainer.run_epoch(X, y, sample_weight, batch_size, order)
@@ -653,7 +659,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 # Rebuilt on the next update; a fitted model need not carry
                 # it (kept between partial_fit calls, which would each remake
                 # and page in a new one).
-                self._optimizer.release_workspace()
+                trainer.optimizer.release_workspace()
         self._restore_best_weights()
         fit_ctx.call_on_fit_task_end(
             estimator=self,
@@ -731,7 +737,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 self.coefs_ + self.intercepts_, self._best_coefs + self._best_intercepts
             ):
                 np.copyto(target, best)
-        self._best_coefs = self._best_intercepts = None
+        self.__dict__.pop("_best_coefs", None)
+        self.__dict__.pop("_best_intercepts", None)
 
     def _divergence_sign(self, loss, flat_params, probe):
         """What shows that the last epoch diverged, or None if nothing does."""
@@ -989,9 +996,18 @@ def _checked_sample_weight(sample_weight, X):
     if sample_weight is None:
         return None
     with np.errstate(over="ignore", invalid="ignore"):
-        return _check_sample_weight(
+        sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        # Every minibatch divides by its total weight: inf / inf is NaN,
+        # which would read as a diverged fit.
+        raise ValueError(
+            f"sample_weight sums beyond the range of {X.dtype}, the dtype "
+            "of X: scale the weights down."
+        )
+    return sample_weight
 
 
 def _warn_if_not_finite(values, what):

@@ -426,7 +426,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 weights = weights * sample_weight
             with np.errstate(over="ignore", invalid="ignore"):
                 fit_weight = weights.astype(X.dtype)
-            if not np.isfinite(fit_weight).all():
+            with np.errstate(over="ignore"):
+                # The sum too: every minibatch divides by its total weight.
+                total = fit_weight.sum()
+            if not np.isfinite(total):
                 raise ValueError(
                     "class_weight times sample_weight exceeds the range of "
                     f"{X.dtype}, the dtype of X: scale the weights down."

@@ -489,6 +489,21 @@ BAD_INPUTS = [
         estimators=(CLF,),
     ),
     BadInput(
+        "sample_weight_summing_beyond_float32",
+        # Each weight is a valid float32; their total is not.
+        call_fit(X=lambda X: X.astype(np.float32), sample_weight=np.full(N_ROWS, 3e37)),
+        ValueError,
+        "sample_weight sums beyond the range of float32",
+    ),
+    BadInput(
+        "class_weight_summing_beyond_float32",
+        call_fit(X=lambda X: X.astype(np.float32)),
+        ValueError,
+        "class_weight times sample_weight exceeds the range of float32",
+        params={"class_weight": {0: 3e37, 1: 3e37, 2: 3e37}},
+        estimators=(CLF,),
+    ),
+    BadInput(
         "class_weight_zero_for_every_class",
         call_fit(),
         ValueError,

@@ -323,3 +323,27 @@ def test_a_warm_fit_refused_by_a_callback_keeps_the_fitted_network(Estimator, Xy
     with pytest.raises(ValueError, match="refused at setup"):
         est.fit(X, y)
     assert_array_equal(est.predict(X), before)
+
+
+class RefuseFirstEpoch(RefuseAtSetup):
+    """Refuses when the first epoch begins: still before anything trains."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        if context.task_name == "epoch":
+            raise ValueError("refused at the first epoch")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_fresh_fit_refused_when_its_first_epoch_begins_leaves_no_network(
+    Estimator, Xy
+):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, max_norm=0.5).set_callbacks(RefuseFirstEpoch())
+    with pytest.raises(ValueError, match="refused at the first epoch"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        est.predict(X)
+    assert not hasattr(est, "_best_coefs")
