@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from sklearn import get_config
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -254,6 +255,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 # scikit-learn skips the parameter check for partial_fit on
                 # a fitted estimator; a parameter set since then (a dropout
                 # rate of 1, say) would fail deep in the engine instead.
+                # Not _check_parameters_again: inside partial_fit, sklearn's
+                # fit context always reads skip_parameter_validation=True.
                 self._validate_params()
                 self._start_stream(y, classes)
             training = self._prepare_training(
@@ -264,6 +267,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             raise
         self._run_epochs(*training, state_before=state_before)
         return self
+
+    def _check_parameters_again(self):
+        """The parameter check of fit, where scikit-learn does not run it."""
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
 
     def _start_stream(self, y, classes):
         """What a ``partial_fit`` call sets up before validating its data."""
@@ -601,7 +609,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 epoch_ctx = fit_ctx.subcontext(task_name="epoch")
                 try:
                     epoch_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
-                except BaseException:
+                except Exception:
+                    # (A KeyboardInterrupt goes to its own handler below.)
                     if self.n_iter_ == 0 and state_before is not None:
                         # Refused before anything trained: as at setup.
                         self._restore_state(state_before)
@@ -954,7 +963,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         # The passes read dropout_rate, input_dropout and dropout_type, which
         # set_params may have changed since fit without any check.
-        self._validate_params()
+        self._check_parameters_again()
         if (
             not isinstance(n_samples, Integral)
             or isinstance(n_samples, bool)

@@ -347,3 +347,23 @@ def test_a_fresh_fit_refused_when_its_first_epoch_begins_leaves_no_network(
     with pytest.raises(NotFittedError, match="is not fitted yet"):
         est.predict(X)
     assert not hasattr(est, "_best_coefs")
+
+
+class InterruptFirstEpoch(RefuseAtSetup):
+    """Ctrl-C while the first epoch begins (a progress bar drawing, say)."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        if context.task_name == "epoch":
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_ctrl_c_as_the_first_epoch_begins_is_an_interrupt_after_0_epochs(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET).set_callbacks(InterruptFirstEpoch())
+    with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
+        est.fit(X, y)
+    assert est.n_iter_ == 0

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import ClassifierMixin, clone
 from sklearn.datasets import make_classification
@@ -1053,3 +1054,14 @@ def test_a_refused_first_partial_fit_leaves_no_classes_behind(multilabel_data):
     assert not hasattr(clf, "classes_")
     clf.fit(X, Y)  # a fit after it starts afresh
     assert clf.n_outputs_ == Y.shape[1]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_skip_parameter_validation_also_skips_the_monte_carlo_check(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    est.set_params(validation_fraction=2.0)  # read by early stopping only
+    with sklearn.config_context(skip_parameter_validation=True):
+        est.sample_predict(X[:3], n_samples=2)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        est.sample_predict(X[:3], n_samples=2)
