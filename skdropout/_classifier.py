@@ -448,62 +448,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the network to data matrix X and labels y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a label indicator matrix for multilabel tasks.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
-                default=None
-            A validation set, scored without dropout after every epoch. It
-            replaces the internal split of ``early_stopping`` (no training data
-            is held out), and whether or not early stopping is on, its score and
-            loss are recorded in ``validation_scores_`` and
-            ``validation_loss_curve_``. A warm-started fit with early stopping
-            first scores the network it starts from on this set, so that it
-            only keeps epochs that beat it there. In a
-            :class:`~sklearn.pipeline.Pipeline`, route it with metadata
-            routing (``set_fit_request``) and name it in the pipeline's
-            ``transform_input=["X_val"]``, which runs it through the steps
-            before the network as ``X`` is; without that it reaches the
-            network untransformed (unscaled, say).
-        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
-                default=None
-            Targets of ``X_val``; required with it.
-        sample_weight_val : array-like of shape (n_val_samples,), default=None
-            Weights of the validation samples.
-
-        Returns
-        -------
-        self : DropoutMLPClassifier
-            The fitted estimator.
-        """
-        return self._fit(
-            X,
-            y,
-            sample_weight=sample_weight,
-            incremental=False,
-            X_val=X_val,
-            y_val=y_val,
-            sample_weight_val=sample_weight_val,
-        )
-
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for exactly one epoch over the given data.
 
