@@ -313,8 +313,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 # scikit-learn skips the parameter check for partial_fit on
                 # a fitted estimator; a parameter set since then (a dropout
                 # rate of 1, say) would fail deep in the engine instead.
-                # Not _check_parameters_again: inside partial_fit, sklearn's
-                # fit context always reads skip_parameter_validation=True.
+                # Unconditionally: inside partial_fit, sklearn's fit context
+                # always reads skip_parameter_validation=True.
                 self._validate_params()
                 self._start_stream(y, classes)
             training = self._prepare_training(
@@ -325,11 +325,6 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             raise
         self._run_epochs(*training, state_before=state_before)
         return self
-
-    def _check_parameters_again(self):
-        """The parameter check of fit, where scikit-learn does not run it."""
-        if not get_config()["skip_parameter_validation"]:
-            self._validate_params()
 
     def _start_stream(self, y, classes):
         """What a ``partial_fit`` call sets up before validating its data."""
@@ -548,7 +543,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             return _Split(X, y, sample_weight, None, None, None, None, fit_weight)
         # Multilabel targets are not stratified, as in sklearn's MLP.
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-        weights = [w for w in (sample_weight, fit_weight) if w is not None]
+        # Without class weights the two weight arrays are one: split it once.
+        separate = fit_weight is not sample_weight
+        weights = [sample_weight] if sample_weight is not None else []
+        if separate:
+            weights.append(fit_weight)
         try:
             parts = train_test_split(
                 X,
@@ -568,9 +567,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         sw_train = sw_val = None
         if sample_weight is not None:
             sw_train, sw_val = parts[4:6]
-        fit_train = fit_val = None
-        if fit_weight is not None:
-            fit_train, fit_val = parts[-2:]
+        fit_train = parts[-2] if separate else sw_train
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -1021,7 +1018,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         # The passes read dropout_rate, input_dropout and dropout_type, which
         # set_params may have changed since fit without any check.
-        self._check_parameters_again()
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
         if (
             not isinstance(n_samples, Integral)
             or isinstance(n_samples, bool)
@@ -1037,7 +1035,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         if not any(rates):
             return X, None, n_samples
-        batch_rows = max(_PREDICT_CHUNK_ROWS, int(n_samples))
+        batch_rows = max(_PREDICT_CHUNK_ROWS, n_samples)
         masks = DropoutMasks(
             rates,
             [W.shape[0] for W in self.coefs_],

@@ -356,7 +356,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 f"{type_of_target(y_val)!r} targets."
             )
         if multilabel and y_val.shape[1] != n_outputs:
-            raise _y_val_width_error(y_val.shape[1], n_outputs)
+            # (Labels of a single-output network always encode to its width.)
+            raise ValueError(
+                f"y_val encodes {y_val.shape[1]} output(s) but the network has "
+                f"{n_outputs}: give y_val in the form of y (the same number of "
+                "label columns)."
+            )
         unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
         if len(unknown):
             raise ValueError(
@@ -364,8 +369,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 f"classes {self.classes_}."
             )
         Y_val = self._label_binarizer.transform(y_val).astype(dtype)
-        if Y_val.shape[1] != n_outputs:
-            raise _y_val_width_error(Y_val.shape[1], n_outputs)
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
@@ -426,7 +429,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 weights = weights * sample_weight
             with np.errstate(over="ignore", invalid="ignore"):
                 fit_weight = weights.astype(X.dtype)
-            with np.errstate(over="ignore"):
                 # The sum too: every minibatch divides by its total weight.
                 total = fit_weight.sum()
             if not np.isfinite(total):
@@ -663,11 +665,3 @@ def _check_class_weight_values(class_weight):
                 "class_weight values must be finite numbers >= 0, got "
                 f"{weight!r} for class {label!r}."
             )
-
-
-def _y_val_width_error(n_given, n_outputs):
-    return ValueError(
-        f"y_val encodes {n_given} output(s) but the network has {n_outputs}: "
-        "give y_val in the form of y (for multilabel targets, the same number "
-        "of label columns)."
-    )
