@@ -76,3 +76,19 @@ def test_memory_script_measures_a_fit_in_a_child_process():
     assert peak_over_x == pytest.approx(
         result["peak_bytes"] / result["x_bytes"], abs=0.01
     )
+
+
+def test_optimizer_script_times_every_numpy_contender():
+    bench_optimizer = load_script("bench_optimizer")
+    numpy_contenders = ["sqrt", "skdropout", "sklearn"]
+    result = bench_optimizer.bench_network(
+        "W1", np.dtype(np.float64), numpy_contenders, repeats=1, n_steps=1
+    )
+    assert result["n_parameters"] == 64 * 256 + 256 * 256 + 256 * 10 + 256 + 256 + 10
+    assert set(result["ms_per_step"]) == set(numpy_contenders)
+    assert all(ms > 0 for ms in result["ms_per_step"].values())
+    header, rule, row = bench_optimizer.markdown_table([result]).splitlines()
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert len(cells) == header.count("|") - 1
+    # Without PyTorch only its two times and the ratio to it are missing.
+    assert cells.count("–") == 3
