@@ -35,6 +35,7 @@ from ._engine import (
     forward_stochastic,
     forward_stochastic_chunks,
     pack_parameters,
+    packed_buffer,
 )
 
 
@@ -306,7 +307,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         # that will not do, a callback's setup) leaves the estimator as it
         # was: unfitted, or with its previous network, labels and features.
         # Every attribute a fit changes before training is assigned anew,
-        # never updated in place, so a shallow copy is enough to go back.
+        # never updated in place, so a shallow copy is enough to go back
+        # (the weights' one in-place change, the max-norm projection of the
+        # starting network, is undone where it happens).
         state_before = dict(vars(self))
         try:
             if incremental:
@@ -384,10 +387,14 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             self._initialize(y, layer_units, X.dtype, random_state)
 
         # The trainer and optimizer work on one contiguous parameter vector;
-        # coefs_ and intercepts_ become views of it, so they see every update.
-        flat_params, views = pack_parameters(self.coefs_ + self.intercepts_)
-        n_weights = len(self.coefs_)
-        self.coefs_, self.intercepts_ = views[:n_weights], views[n_weights:]
+        # coefs_ and intercepts_ are views of it, so they see every update.
+        # A network that already lives in one (from an earlier fit) goes on
+        # in it: arrays a user holds stay the model's, as in sklearn's MLP.
+        flat_params = packed_buffer(self.coefs_ + self.intercepts_)
+        if flat_params is None:
+            flat_params, views = pack_parameters(self.coefs_ + self.intercepts_)
+            n_weights = len(self.coefs_)
+            self.coefs_, self.intercepts_ = views[:n_weights], views[n_weights:]
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer([flat_params])
 
@@ -633,11 +640,18 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 # fresh fit must not leave random weights to predict with.
                 self._restore_state(state_before)
             raise
+        unprojected = None
         if trainer.constraint is not None:
             # The starting weights (Glorot's, or a warm start's under another
             # cap) are what early stopping and a diverged fit may fall back
-            # to: they must satisfy the constraint too.
+            # to: they must satisfy the constraint too. Projected in place,
+            # in the arrays the estimator had: kept, in case the call is
+            # still refused before it trains.
+            if state_before is not None:
+                unprojected = flat_params.copy()
             trainer.constraint.project(None)
+            if trainer.constraint.n_clipped == 0:
+                unprojected = None
             # Projected, the starting network is not the one whose score the
             # record holds: score it afresh.
             seed_best_score = seed_best_score or (
@@ -668,6 +682,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     # (A KeyboardInterrupt goes to its own handler below.)
                     if self.n_iter_ == 0 and state_before is not None:
                         # Refused before anything trained: as at setup.
+                        if unprojected is not None:
+                            flat_params[...] = unprojected
                         self._restore_state(state_before)
                     raise
                 if order is not None:

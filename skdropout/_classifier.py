@@ -126,7 +126,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of
-        starting anew. See :term:`the Glossary <warm_start>`.
+        starting anew, updating the fitted arrays in place. A network that no
+        longer fits the parameters and data (other numbers of features,
+        layers or units, or another kind of target: binary, multiclass or
+        multilabel) is refused with a ``ValueError``, not continued. See
+        :term:`the Glossary <warm_start>`.
 
     momentum : float, default=0.9
         Momentum of the 'sgd' solver, in [0, 1].
@@ -452,6 +456,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for exactly one epoch over the given data.
+
+        After the first call, each call updates the fitted arrays
+        (``coefs_``, ``intercepts_``) in place and refuses data that the
+        network does not fit (another number of features, or labels outside
+        ``classes``) with a ``ValueError``.
 
         Parameters
         ----------

@@ -33,7 +33,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     ----------
     loss : {'squared_error', 'poisson'}, default='squared_error'
         Loss to minimise. 'poisson' uses an exponential output so that
-        predictions are positive, for counts and rates.
+        predictions are positive, for counts and rates; it refuses negative
+        ``y``, as :class:`~sklearn.linear_model.PoissonRegressor` does.
 
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Number of units of each hidden layer.
@@ -110,7 +111,11 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         Whether to print the loss (and validation score) after each epoch.
 
     warm_start : bool, default=False
-        Whether ``fit`` continues from the previous solution.
+        Whether ``fit`` continues from the previous solution instead of
+        starting anew, updating the fitted arrays in place. A network that no
+        longer fits the parameters and data (other numbers of features,
+        layers, units or outputs) is refused with a ``ValueError``, not
+        continued. See :term:`the Glossary <warm_start>`.
 
     momentum : float, default=0.9
         Momentum of the 'sgd' solver, in [0, 1].
@@ -345,6 +350,11 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for exactly one epoch over the given data.
+
+        After the first call, each call updates the fitted arrays
+        (``coefs_``, ``intercepts_``) in place and refuses data that the
+        network does not fit (another number of features or outputs) with a
+        ``ValueError``.
 
         Parameters
         ----------

@@ -367,3 +367,19 @@ def test_ctrl_c_as_the_first_epoch_begins_is_an_interrupt_after_0_epochs(Estimat
     with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
         est.fit(X, y)
     assert est.n_iter_ == 0
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_weights(
+    Estimator, Xy
+):
+    # The warm fit's tighter cap projects the starting weights, in the
+    # arrays the estimator holds, before the first epoch begins.
+    X, y = Xy
+    est = Estimator(**SMALL_NET, max_norm=None, warm_start=True).fit(X, y)
+    before = [W.copy() for W in est.coefs_]
+    est.set_params(max_norm=0.05).set_callbacks(RefuseFirstEpoch())
+    with pytest.raises(ValueError, match="refused at the first epoch"):
+        est.fit(X, y)
+    for got, expected in zip(est.coefs_, before):
+        assert_array_equal(got, expected)

@@ -590,6 +590,25 @@ def test_partial_fit_is_repeatable_with_an_int_random_state(Estimator, Xy):
     assert_same_parameters(first, second)
 
 
+@pytest.mark.parametrize("continue_with", ["partial_fit", "warm_start"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_continued_training_updates_the_fitted_arrays_in_place(
+    Estimator, Xy, continue_with
+):
+    # As in sklearn's MLP: arrays a user keeps hold of stay the model's.
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT, warm_start=continue_with == "warm_start")
+    est.fit(X, y)
+    held = est.coefs_ + est.intercepts_
+    before = [a.copy() for a in held]
+    if continue_with == "partial_fit":
+        est.partial_fit(X, y)
+    else:
+        est.fit(X, y)
+    assert all(a is b for a, b in zip(est.coefs_ + est.intercepts_, held))
+    assert not any(np.array_equal(a, b) for a, b in zip(held, before))
+
+
 def test_partial_fit_accepts_the_same_classes_on_every_call(classification_data):
     X, y = classification_data
     clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT)

@@ -13,7 +13,7 @@ from ._forward import forward, forward_stochastic, forward_stochastic_chunks
 from ._losses import LOSSES
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._parameters import pack_parameters
+from ._parameters import pack_parameters, packed_buffer
 from ._trainer import MinibatchTrainer
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "forward_stochastic",
     "forward_stochastic_chunks",
     "pack_parameters",
+    "packed_buffer",
 ]

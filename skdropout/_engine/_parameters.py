@@ -30,6 +30,40 @@ def pack_parameters(arrays):
     return flat, views
 
 
+def packed_buffer(arrays):
+    """The vector that ``arrays`` are packed views of, or None.
+
+    ``arrays`` are packed views when they lie one after the other, in order
+    and without gaps, in one contiguous 1-D vector that they fill, as
+    :func:`pack_parameters` leaves them. Training can then go on updating
+    that vector, and with it the very arrays a caller holds, instead of
+    packing a copy.
+    """
+    if not arrays or not all(isinstance(a, np.ndarray) for a in arrays):
+        return None
+    flat = arrays[0].base
+    if (
+        not isinstance(flat, np.ndarray)
+        or flat.ndim != 1
+        or not flat.flags.c_contiguous
+        or not flat.flags.writeable
+    ):
+        return None
+    address = flat.ctypes.data
+    for array in arrays:
+        if (
+            array.base is not flat
+            or array.dtype != flat.dtype
+            or not array.flags.c_contiguous
+            or array.ctypes.data != address
+        ):
+            return None
+        address += array.nbytes
+    if address != flat.ctypes.data + flat.nbytes:
+        return None
+    return flat
+
+
 def empty_like_packed(arrays):
     """An uninitialised vector laid out like :func:`pack_parameters`."""
     dtype = arrays[0].dtype
