@@ -6,7 +6,7 @@ Overfitting", JMLR 15(56), 2014, for the method.
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.1.0.dev0"
 
 # The estimators are imported on first access (PEP 562), so that importing
 # the engine subpackage, ``skdropout._engine``, does not load scikit-learn.
@@ -20,7 +20,6 @@ __all__ = [
     "DropoutMLPClassifier",
     "DropoutMLPRegressor",
     "TrainingCurveDisplay",
-    "__version__",
 ]
 
 
@@ -33,4 +32,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted([*__all__, "__version__"])

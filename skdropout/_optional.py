@@ -27,8 +27,8 @@ def import_optional(module_name, extra, *, caller=None):
     ------
     ImportError
         If the module cannot be imported. The message names the distribution
-        to install and the extra, ``pip install skdropout[extra]``; the
-        original error is chained.
+        to install and skdropout's extra that brings it; the original error
+        is chained.
 
     Examples
     --------
@@ -38,7 +38,7 @@ def import_optional(module_name, extra, *, caller=None):
     >>> import_optional("no_such_module_xyz", "plot", caller="plotting")
     Traceback (most recent call last):
     ...
-    ImportError: plotting requires no_such_module_xyz: pip install skdropout[plot]
+    ImportError: plotting requires no_such_module_xyz, from skdropout's 'plot' ...
     """
     try:
         return importlib.import_module(module_name)
@@ -46,5 +46,7 @@ def import_optional(module_name, extra, *, caller=None):
         package = module_name.partition(".")[0]
         who = "This feature" if caller is None else caller
         raise ImportError(
-            f"{who} requires {package}: pip install skdropout[{extra}]"
+            f"{who} requires {package}, from skdropout's {extra!r} extra: "
+            f'pip install "skdropout[{extra}]" (or ".[{extra}]" in a source '
+            "checkout)"
         ) from exc

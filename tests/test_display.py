@@ -17,7 +17,8 @@ from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._display import TrainingCurveDisplay
 
 matplotlib = pytest.importorskip(
-    "matplotlib", reason="matplotlib is an optional extra: pip install skdropout[plot]"
+    "matplotlib",
+    reason="needs matplotlib: pip install 'skdropout[plot]'",
 )
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -305,8 +306,8 @@ def test_missing_matplotlib_names_the_extra(fitted, monkeypatch, method):
             monkeypatch.setitem(sys.modules, module, None)
     est = fitted["classifier"]
     expected = (
-        rf"TrainingCurveDisplay\.{method} requires matplotlib: "
-        r"pip install skdropout\[plot\]"
+        rf"TrainingCurveDisplay\.{method} requires matplotlib, from "
+        r"skdropout's 'plot' extra: pip install \"skdropout\[plot\]\""
     )
     with pytest.raises(ImportError, match=expected):
         if method == "plot":

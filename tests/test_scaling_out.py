@@ -136,7 +136,7 @@ study.optimize(objective, n_trials=int(n_trials))
 
 def test_two_processes_share_one_study_through_a_journal_file(tmp_path):
     optuna = pytest.importorskip(
-        "optuna", reason="optuna is an optional extra: pip install skdropout[optuna]"
+        "optuna", reason="optuna is an optional extra: pip install 'skdropout[optuna]'"
     )
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend

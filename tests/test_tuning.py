@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
 optuna = pytest.importorskip(
-    "optuna", reason="optuna is an optional extra: pip install skdropout[optuna]"
+    "optuna", reason="optuna is an optional extra: pip install 'skdropout[optuna]'"
 )
 from skdropout.tuning import (  # noqa: E402
     OptunaPruningCallback,
@@ -75,7 +75,8 @@ def test_import_error_names_the_extra_when_optuna_is_missing():
         check=True,
     )
     assert "skdropout.tuning requires optuna" in result.stdout
-    assert "pip install skdropout[optuna]" in result.stdout
+    assert "'optuna' extra" in result.stdout
+    assert 'pip install "skdropout[optuna]"' in result.stdout
 
 
 # --------------------------------------------------------------- search space
@@ -179,7 +180,7 @@ def test_param_distributions_warns_about_nothing():
 
 def test_optuna_search_cv_over_param_distributions(small_digits):
     optuna_integration = pytest.importorskip(
-        "optuna_integration", reason="pip install skdropout[optuna] brings it"
+        "optuna_integration", reason="pip install 'skdropout[optuna]' brings it"
     )
     X, y = small_digits
     pipe = Pipeline(

@@ -1,0 +1,27 @@
+"""The package's public surface: three estimators and displays, a version."""
+
+import re
+
+import skdropout
+
+
+def test_all_names_the_public_classes_only():
+    assert skdropout.__all__ == [
+        "DropoutMLPClassifier",
+        "DropoutMLPRegressor",
+        "TrainingCurveDisplay",
+    ]
+
+
+def test_every_public_name_imports():
+    for name in skdropout.__all__:
+        assert getattr(skdropout, name).__name__ == name
+
+
+def test_dir_lists_the_public_names_and_the_version_only():
+    assert dir(skdropout) == sorted([*skdropout.__all__, "__version__"])
+
+
+def test_version_is_pep_440():
+    pep_440 = r"\d+\.\d+\.\d+((a|b|rc)\d+)?(\.dev\d+)?"
+    assert re.fullmatch(pep_440, skdropout.__version__)
