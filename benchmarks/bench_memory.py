@@ -7,7 +7,7 @@ sklearn's ``MLPRegressor``) and each phase (``fit``, ``predict``), a fresh
 Python subprocess:
 
 1. imports numpy, scikit-learn and skdropout (for ``predict`` it also fits
-   the model on a small 10000-row sample of the same distribution) and
+   the model on 10000 rows drawn like X, with another random target) and
    records the *baseline* RSS;
 2. creates X, a ``--rows`` x 50 float32 standard normal matrix (2,000,000
    rows by default, about 381 MiB), and its target y, and records the RSS

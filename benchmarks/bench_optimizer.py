@@ -7,9 +7,10 @@ Milliseconds per Adam update of the parameters of the networks in
 W3: 100-256-256-256-1), with the L2 term on the weights, as in training:
 
 - ``sqrt``: ``np.sqrt`` over as many elements as there are parameters, and
-  nothing else. Every Adam step takes one square root per parameter, so on
-  a CPU where the square root is slow (as in float64 on this one) this is a
-  lower bound for any implementation, compiled or not.
+  nothing else, on one thread. Every Adam step takes one square root per
+  parameter, so on a CPU where the square root is slow (as in float64 on
+  this one) this bounds any single-threaded implementation, compiled or
+  not; split over threads, the square roots take less.
 - ``skdropout``: ``AdamOptimizer.update`` on the parameters laid out in one
   vector, as the trainer calls it (cache-sized slices, no allocation).
 - ``sklearn``: scikit-learn's own (private) Adam, on one array per layer; it
@@ -18,8 +19,11 @@ W3: 100-256-256-256-1), with the L2 term on the weights, as in training:
   kernel doing the whole update in one pass, with one thread and with two.
 
 Each step follows the previous one at once, so small networks' arrays stay
-in cache; W2's 1.9M parameters (four arrays of them) do not fit. The
-contenders are interleaved in every repeat and the median is reported, as in
+in cache; W2's 1.9M parameters (four arrays of them) do not fit. No matrix
+product runs in between, so the second core is idle: in training it is not
+at first (OpenBLAS's worker thread spins for a while after each product),
+which is why skdropout's optimizer runs on one thread. The contenders are
+interleaved in every repeat and the median is reported, as in
 ``bench_training.py``.
 
 Run
@@ -34,10 +38,10 @@ with ``--no-torch``, its columns stay empty.
 
 import argparse
 import statistics
-import sys
 import time
 
 import numpy as np
+from bench_training import command_line, machine_info, machine_line
 from sklearn.neural_network._stochastic_optimizers import (
     AdamOptimizer as SklearnAdam,
 )
@@ -91,9 +95,8 @@ def make_skdropout(units, dtype):
 def make_sklearn(units, dtype):
     params, grads = _random_parameters(units, dtype)
     n_layers = len(units) - 1
-    # scikit-learn keeps weights and intercepts per layer and adds the L2
-    # term to the weight gradients itself, before calling the optimizer.
-    params = params[:n_layers] + params[n_layers:]
+    # One array per layer's weights and intercepts; scikit-learn's MLP adds
+    # the L2 term to the weight gradients itself, then calls the optimizer.
     adam = SklearnAdam(params, learning_rate_init=1e-3)
 
     def step():
@@ -218,18 +221,26 @@ def parse_args(argv=None):
         description=__doc__.split("\n", 1)[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--networks", default="W1,W2,W3")
-    parser.add_argument("--dtype", default="float32,float64")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--networks", default="W1,W2,W3", help="comma-separated subset of W1,W2,W3"
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float32,float64",
+        help="float32, float64 or both comma-separated (one table each)",
+    )
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats")
     parser.add_argument("--steps", type=int, default=20, help="steps per timing")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     args = parser.parse_args(argv)
     args.networks = [n.strip().upper() for n in args.networks.split(",") if n]
+    if not args.networks:
+        parser.error("--networks names no network")
     unknown = set(args.networks) - set(NETWORKS)
     if unknown:
         parser.error(f"unknown network(s): {', '.join(sorted(unknown))}")
     args.dtype = [d.strip() for d in args.dtype.split(",") if d]
-    if not set(args.dtype) <= {"float32", "float64"}:
+    if not args.dtype or not set(args.dtype) <= {"float32", "float64"}:
         parser.error("--dtype must be float32, float64 or float32,float64")
     if args.repeats < 1 or args.steps < 1:
         parser.error("--repeats and --steps must be at least 1")
@@ -241,7 +252,9 @@ def main(argv=None):
     contenders = list(CONTENDERS)
     if args.no_torch or not _torch_available():
         contenders = [c for c in contenders if not c.startswith("torch")]
-    print(f"Command: `python {' '.join(sys.argv)}`")
+    info = machine_info(use_torch=len(contenders) == len(CONTENDERS))
+    print(f"Machine: {machine_line(info)}")
+    print(f"Command: `{command_line()}`")
     print(
         f"Milliseconds per Adam step, median of {args.repeats} interleaved "
         f"repeats of {args.steps} steps."

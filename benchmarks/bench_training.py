@@ -3,7 +3,9 @@
 What is measured
 ----------------
 Seconds per training epoch (fit time with ``max_iter=E`` divided by ``E``;
-nothing is subtracted, so validation and initialisation are included) on
+for the estimators nothing is subtracted, so validation and initialisation
+are included, while ``floor``, ``floor+adam`` and ``torch`` time their
+training loop only, after building their arrays or model) on
 three workloads, all with ``solver='adam'``, ``activation='relu'`` and
 ``shuffle=True``:
 
@@ -38,8 +40,10 @@ Contenders, timed in this fixed order inside every repeat:
 - ``torch`` (optional): an equivalent plain PyTorch CPU loop, with
   ``Dropout(0.2)`` on the input, ``Linear + ReLU + Dropout(0.5)`` per hidden
   layer, a ``Linear`` output, ``CrossEntropyLoss`` / ``MSELoss``,
-  ``Adam(lr=1e-3)``, minibatches from a ``torch.randperm`` per epoch, max-norm
-  3 on every ``Linear`` after each step and ``torch.set_num_threads(2)``.
+  ``Adam(lr=1e-3)`` with ``weight_decay=alpha / batch_size`` on the weights
+  (the L2 term the estimators' ``alpha=1e-4`` adds, for full minibatches),
+  minibatches from a ``torch.randperm`` per epoch, max-norm 3 on every
+  ``Linear`` after each step and ``torch.set_num_threads(2)``.
 
 The machine this was written for has 2 cores and is shared, so every
 comparison is made side by side in one process: the contenders are
@@ -53,7 +57,8 @@ Every workload first runs each contender for one epoch on at most 2048 rows
 (warm-up); the fastest of three skdropout warm-ups, scaled to the full data,
 chooses the number of epochs ``E`` (the same for every contender, at most
 200) so that one timed skdropout fit takes about 3 s (0.5 s with
-``--quick``).
+``--quick``); the warm-up includes the fit's fixed costs, scaled up with
+the data, so timed fits come out somewhat shorter (about 2-3 s).
 
 On a shared machine, ``--threads 1`` (single-threaded BLAS and torch, via
 threadpoolctl) gives steadier numbers than two spinning BLAS threads
@@ -103,6 +108,7 @@ SEED = 0
 CONTENDERS = ["floor", "floor+adam", "sklearn", "skdropout", "skdropout-off", "torch"]
 DROPOUT_ON = {"dropout_rate": 0.5, "input_dropout": 0.2, "max_norm": 3.0}
 DROPOUT_OFF = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
+ALPHA = 1e-4  # the estimators' default L2 penalty, spelled out for torch
 WARMUP_ROWS = 2048
 MAX_EPOCHS = 200
 CALIBRATION_RUNS = 3
@@ -181,12 +187,12 @@ WORKLOADS = {"W1": make_w1, "W2": make_w2, "W3": make_w3}
 
 
 # -------------------------------------------------------------- contenders
-def run_floor(wl, epochs, optimizer=False):
-    """Only the matrix products of ``epochs`` epochs, on preallocated arrays.
+def floor_arrays(wl, optimizer=False):
+    """The preallocated arrays the floor multiplies, and its optimizer.
 
-    With ``optimizer=True``, also skdropout's Adam step (without L2 term) on
-    the network's parameters after every minibatch: the floor of an engine
-    whose only other cost is its optimizer.
+    Returns the packed parameter vector, its gradient vector, the Adam
+    optimizer (None without ``optimizer``), the weight matrices and their
+    gradients (views of the vectors), and the activation and delta buffers.
     """
     dtype = wl.X.dtype
     rng = np.random.default_rng(SEED)
@@ -210,8 +216,20 @@ def run_floor(wl, epochs, optimizer=False):
     coefs, coef_grads = params[:n_layers], grads[:n_layers]
     acts = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
     deltas = [rng.standard_normal((rows, u)).astype(dtype) for u in units[1:]]
+    return flat, flat_grad, adam, coefs, coef_grads, acts, deltas
+
+
+def run_floor(wl, epochs, optimizer=False):
+    """Only the matrix products of ``epochs`` epochs, on preallocated arrays.
+
+    With ``optimizer=True``, also skdropout's Adam step (without L2 term) on
+    the network's parameters after every minibatch: the floor of an engine
+    whose only other cost is its optimizer.
+    """
+    flat, flat_grad, adam, coefs, coef_grads, acts, deltas = floor_arrays(wl, optimizer)
+    rows = wl.batch_size
     n_samples = wl.X.shape[0]
-    last = n_layers - 1
+    last = len(coefs) - 1
     start_time = time.perf_counter()
     for _ in range(epochs):
         for start in range(0, n_samples, rows):
@@ -238,6 +256,7 @@ def _mlp_params(wl, epochs):
         "hidden_layer_sizes": wl.hidden,
         "activation": "relu",
         "solver": "adam",
+        "alpha": ALPHA,
         "batch_size": wl.batch_size,
         "max_iter": epochs,
         "tol": 0.0,
@@ -295,7 +314,17 @@ def run_torch(wl, epochs, threads=2):
     else:
         y = torch.from_numpy(np.asarray(wl.y)).to(tdtype).reshape(-1, 1)
         loss_fn = nn.MSELoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    # The estimators' L2 term, alpha * W / batch rows, on the weights only:
+    # torch's (coupled) weight decay adds weight_decay * W to the gradient.
+    weights = [linear.weight for linear in linears]
+    biases = [linear.bias for linear in linears]
+    optimizer = torch.optim.Adam(
+        [
+            {"params": weights, "weight_decay": ALPHA / wl.batch_size},
+            {"params": biases, "weight_decay": 0.0},
+        ],
+        lr=1e-3,
+    )
     generator = torch.Generator().manual_seed(SEED)
     n_samples = X.shape[0]
 
@@ -542,11 +571,13 @@ def parse_args(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also dump raw timings here")
     args = parser.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w]
+    if not args.workloads:
+        parser.error("--workloads names no workload")
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
         parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
     args.dtype = [d.strip() for d in args.dtype.split(",") if d]
-    if not set(args.dtype) <= {"float32", "float64"}:
+    if not args.dtype or not set(args.dtype) <= {"float32", "float64"}:
         parser.error("--dtype must be float32, float64 or float32,float64")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")

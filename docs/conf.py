@@ -34,7 +34,8 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
-    "myst_parser",  # only for performance.md, which includes README.md's tables
+    # Only for performance.md, which includes benchmarks/README.md's tables.
+    "myst_parser",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

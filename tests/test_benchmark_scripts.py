@@ -7,6 +7,7 @@ never how fast.
 """
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,9 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def load_script(name):
+    # The scripts import each other, as they do when run from benchmarks/.
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -59,10 +63,21 @@ def test_table_has_one_cell_per_column(tiny_result, bench_training):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_floor_with_adam_runs_in_the_workload_dtype(bench_training, dtype):
+def test_floor_with_adam_runs(bench_training, dtype):
     workload = bench_training.make_w1(np.dtype(dtype), quick=True).subset(128)
     seconds, model = bench_training.run_floor_adam(workload, epochs=1)
     assert seconds > 0 and model is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_floor_arrays_and_optimizer_are_in_the_workload_dtype(bench_training, dtype):
+    workload = bench_training.make_w1(np.dtype(dtype), quick=True).subset(128)
+    flat, flat_grad, adam, coefs, coef_grads, acts, deltas = (
+        bench_training.floor_arrays(workload, optimizer=True)
+    )
+    arrays = [flat, flat_grad, *adam.ms, *adam.vs, *coefs, *coef_grads]
+    arrays += [*acts, *deltas]
+    assert {a.dtype for a in arrays} == {np.dtype(dtype)}
 
 
 def test_memory_script_measures_a_fit_in_a_child_process():
