@@ -41,7 +41,14 @@ import statistics
 import time
 
 import numpy as np
-from bench_training import command_line, machine_info, machine_line
+from bench_training import (
+    add_selection_arguments,
+    check_selection_arguments,
+    command_line,
+    machine_info,
+    machine_line,
+    torch_version,
+)
 from sklearn.neural_network._stochastic_optimizers import (
     AdamOptimizer as SklearnAdam,
 )
@@ -208,49 +215,24 @@ def markdown_table(results):
     return "\n".join(lines)
 
 
-def _torch_available():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n", 1)[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--networks", default="W1,W2,W3", help="comma-separated subset of W1,W2,W3"
-    )
-    parser.add_argument(
-        "--dtype",
-        default="float32,float64",
-        help="float32, float64 or both comma-separated (one table each)",
-    )
-    parser.add_argument("--repeats", type=int, default=7, help="timed repeats")
+    add_selection_arguments(parser, "--networks", "float32,float64", 7)
     parser.add_argument("--steps", type=int, default=20, help="steps per timing")
-    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
     args = parser.parse_args(argv)
-    args.networks = [n.strip().upper() for n in args.networks.split(",") if n]
-    if not args.networks:
-        parser.error("--networks names no network")
-    unknown = set(args.networks) - set(NETWORKS)
-    if unknown:
-        parser.error(f"unknown network(s): {', '.join(sorted(unknown))}")
-    args.dtype = [d.strip() for d in args.dtype.split(",") if d]
-    if not args.dtype or not set(args.dtype) <= {"float32", "float64"}:
-        parser.error("--dtype must be float32, float64 or float32,float64")
-    if args.repeats < 1 or args.steps < 1:
-        parser.error("--repeats and --steps must be at least 1")
+    check_selection_arguments(parser, args, "networks")
+    if args.steps < 1:
+        parser.error("--steps must be at least 1")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     contenders = list(CONTENDERS)
-    if args.no_torch or not _torch_available():
+    if args.no_torch or torch_version() is None:
         contenders = [c for c in contenders if not c.startswith("torch")]
     info = machine_info(use_torch=len(contenders) == len(CONTENDERS))
     print(f"Machine: {machine_line(info)}")

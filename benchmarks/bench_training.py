@@ -543,6 +543,39 @@ def limit_threads(n_threads):
     return threadpool_limits(limits=n_threads)
 
 
+def add_selection_arguments(parser, option, dtype_default, repeats_default):
+    """The options that pick workloads, dtypes, repeats and PyTorch."""
+    parser.add_argument(
+        option, default="W1,W2,W3", help="comma-separated subset of W1,W2,W3"
+    )
+    parser.add_argument(
+        "--dtype",
+        default=dtype_default,
+        help="float32, float64 or both comma-separated (one table each)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=repeats_default, help="timed repeats"
+    )
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+
+
+def check_selection_arguments(parser, args, attribute):
+    """Split and check what :func:`add_selection_arguments` parsed, in place."""
+    names = [n.strip().upper() for n in getattr(args, attribute).split(",")]
+    names = [n for n in names if n]
+    if not names:
+        parser.error(f"--{attribute} names none of W1, W2, W3")
+    unknown = set(names) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown {attribute}: {', '.join(sorted(unknown))}")
+    setattr(args, attribute, names)
+    args.dtype = [d.strip() for d in args.dtype.split(",") if d.strip()]
+    if not args.dtype or not set(args.dtype) <= {"float32", "float64"}:
+        parser.error("--dtype must be float32, float64 or float32,float64")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n", 1)[0],
@@ -551,16 +584,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--quick", action="store_true", help="smaller data and shorter timed fits"
     )
-    parser.add_argument(
-        "--workloads", default="W1,W2,W3", help="comma-separated subset of W1,W2,W3"
-    )
-    parser.add_argument(
-        "--dtype",
-        default="float32",
-        help="float32, float64 or both comma-separated (one table each)",
-    )
-    parser.add_argument("--repeats", type=int, default=3, help="timed repeats")
-    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    add_selection_arguments(parser, "--workloads", "float32", 3)
     parser.add_argument(
         "--threads",
         type=int,
@@ -570,17 +594,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--json", metavar="PATH", help="also dump raw timings here")
     args = parser.parse_args(argv)
-    args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w]
-    if not args.workloads:
-        parser.error("--workloads names no workload")
-    unknown = set(args.workloads) - set(WORKLOADS)
-    if unknown:
-        parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
-    args.dtype = [d.strip() for d in args.dtype.split(",") if d]
-    if not args.dtype or not set(args.dtype) <= {"float32", "float64"}:
-        parser.error("--dtype must be float32, float64 or float32,float64")
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
+    check_selection_arguments(parser, args, "workloads")
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
     return args

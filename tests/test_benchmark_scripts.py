@@ -107,3 +107,19 @@ def test_optimizer_script_times_every_numpy_contender():
     assert len(cells) == header.count("|") - 1
     # Without PyTorch only its two times and the ratio to it are missing.
     assert cells.count("–") == 3
+
+
+@pytest.mark.parametrize(
+    ("script", "argv"),
+    [
+        ("bench_training", ["--workloads", ","]),
+        ("bench_training", ["--dtype", ","]),
+        ("bench_optimizer", ["--networks", ","]),
+        ("bench_optimizer", ["--networks", "W4"]),
+        ("bench_optimizer", ["--steps", "0"]),
+    ],
+)
+def test_scripts_refuse_selections_that_would_time_nothing(script, argv, capsys):
+    with pytest.raises(SystemExit):
+        load_script(script).parse_args(argv)
+    assert "error:" in capsys.readouterr().err
