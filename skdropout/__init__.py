@@ -32,4 +32,5 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted([*__all__, "__version__"])
+    # The public submodule too, which ``import skdropout`` does not load.
+    return sorted([*__all__, "__version__", "tuning"])

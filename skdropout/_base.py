@@ -722,6 +722,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     )
         except KeyboardInterrupt:
             checkpoint.restore()
+            if self.n_iter_ == 0 and unprojected is not None:
+                # No epoch completed: the network is the one the call began
+                # with, before the projection changed it in place.
+                flat_params[...] = unprojected
             warnings.warn(
                 f"Training interrupted by user after {self.n_iter_} completed "
                 "epoch(s); the weights of the last completed epoch were kept. "

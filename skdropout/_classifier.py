@@ -126,11 +126,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of
-        starting anew, updating the fitted arrays in place. A network that no
-        longer fits the parameters and data (other numbers of features,
-        layers or units, or another kind of target: binary, multiclass or
-        multilabel) is refused with a ``ValueError``, not continued. See
-        :term:`the Glossary <warm_start>`.
+        starting anew, updating the fitted arrays in place (as ``partial_fit``
+        does). A network that no longer fits the parameters and data (other
+        numbers of features, layers or units, or another kind of target:
+        binary, multiclass or multilabel) is refused with a ``ValueError``, not
+        continued. See :term:`the Glossary <warm_start>`.
 
     momentum : float, default=0.9
         Momentum of the 'sgd' solver, in [0, 1].
@@ -457,10 +457,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for exactly one epoch over the given data.
 
-        After the first call, each call updates the fitted arrays
-        (``coefs_``, ``intercepts_``) in place and refuses data that the
-        network does not fit (another number of features, or labels outside
-        ``classes``) with a ``ValueError``.
+        Each call after the first updates the fitted arrays (``coefs_``,
+        ``intercepts_``) in place (once they live in the model's parameter
+        vector: a loaded, copied or reassigned network gets new arrays on its
+        first call after that) and refuses data that the network does not fit
+        (another number of features, or labels outside ``classes``) with a
+        ``ValueError``.
 
         Parameters
         ----------

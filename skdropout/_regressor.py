@@ -112,10 +112,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution instead of
-        starting anew, updating the fitted arrays in place. A network that no
-        longer fits the parameters and data (other numbers of features,
-        layers, units or outputs) is refused with a ``ValueError``, not
-        continued. See :term:`the Glossary <warm_start>`.
+        starting anew, updating the fitted arrays in place (as ``partial_fit``
+        does). A network that no longer fits the parameters and data (other
+        numbers of features, layers, units or outputs) is refused with a
+        ``ValueError``, not continued. See :term:`the Glossary <warm_start>`.
 
     momentum : float, default=0.9
         Momentum of the 'sgd' solver, in [0, 1].
@@ -351,10 +351,11 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     def partial_fit(self, X, y, sample_weight=None):
         """Train for exactly one epoch over the given data.
 
-        After the first call, each call updates the fitted arrays
-        (``coefs_``, ``intercepts_``) in place and refuses data that the
-        network does not fit (another number of features or outputs) with a
-        ``ValueError``.
+        Each call after the first updates the fitted arrays (``coefs_``,
+        ``intercepts_``) in place (once they live in the model's parameter
+        vector: a loaded, copied or reassigned network gets new arrays on its
+        first call after that) and refuses data that the network does not fit
+        (another number of features or outputs) with a ``ValueError``.
 
         Parameters
         ----------

@@ -5,6 +5,9 @@ without affecting any other test. The ``Xy`` fixture picks the dataset that
 matches the ``Estimator`` a test is parametrized with.
 """
 
+import importlib.util
+import os
+
 import numpy as np
 import pytest
 from sklearn.base import ClassifierMixin
@@ -76,3 +79,15 @@ def Xy(Estimator, classification_data, regression_data):
     if issubclass(Estimator, ClassifierMixin):
         return classification_data
     return regression_data
+
+
+@pytest.fixture
+def child_environment():
+    """This environment, with the skdropout this process imports first on the
+    path: a child Python then tests the same code (an installed wheel, or a
+    source checkout that is not installed)."""
+    env = dict(os.environ)
+    package = importlib.util.find_spec("skdropout").origin
+    root = os.path.dirname(os.path.dirname(package))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env

@@ -383,3 +383,15 @@ def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_we
         est.fit(X, y)
     for got, expected in zip(est.coefs_, before):
         assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, max_norm=None, warm_start=True).fit(X, y)
+    before = [W.copy() for W in est.coefs_]
+    est.set_params(max_norm=0.05).set_callbacks(InterruptFirstEpoch())
+    with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
+        est.fit(X, y)
+    for got, expected in zip(est.coefs_, before):
+        assert_array_equal(got, expected)

@@ -609,6 +609,20 @@ def test_continued_training_updates_the_fitted_arrays_in_place(
     assert not any(np.array_equal(a, b) for a, b in zip(held, before))
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_continued_training_leaves_arrays_made_read_only_untouched(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    held = est.coefs_ + est.intercepts_
+    before = [a.copy() for a in held]
+    for array in held:
+        array.flags.writeable = False
+    est.partial_fit(X, y)
+    for array, values in zip(held, before):
+        assert_array_equal(array, values)
+    assert not any(np.array_equal(a, b) for a, b in zip(est.coefs_, before))
+
+
 def test_partial_fit_accepts_the_same_classes_on_every_call(classification_data):
     X, y = classification_data
     clf = DropoutMLPClassifier(**SMALL_NET, **DROPOUT)

@@ -18,8 +18,8 @@ def test_every_public_name_imports():
         assert getattr(skdropout, name).__name__ == name
 
 
-def test_dir_lists_the_public_names_and_the_version_only():
-    assert dir(skdropout) == sorted([*skdropout.__all__, "__version__"])
+def test_dir_lists_the_public_names_the_tuning_module_and_the_version_only():
+    assert dir(skdropout) == sorted([*skdropout.__all__, "__version__", "tuning"])
 
 
 def test_version_is_pep_440():

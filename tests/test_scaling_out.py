@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -17,7 +16,6 @@ from skdropout import DropoutMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 GRID = {"dropout_rate": [0.0, 0.5], "max_norm": [None, 1.0]}
 
 
@@ -134,7 +132,9 @@ study.optimize(objective, n_trials=int(n_trials))
 """
 
 
-def test_two_processes_share_one_study_through_a_journal_file(tmp_path):
+def test_two_processes_share_one_study_through_a_journal_file(
+    tmp_path, child_environment
+):
     optuna = pytest.importorskip(
         "optuna", reason="optuna is an optional extra: pip install 'skdropout[optuna]'"
     )
@@ -152,7 +152,8 @@ def test_two_processes_share_one_study_through_a_journal_file(tmp_path):
         subprocess.Popen(
             [sys.executable, "-c", WORKER, journal, "shared", str(n_trials), str(ready)]
             + [str(seed)],
-            cwd=REPO_ROOT,
+            cwd=tmp_path,
+            env=child_environment,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

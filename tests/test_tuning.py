@@ -3,7 +3,6 @@
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 from sklearn.datasets import load_digits
@@ -54,7 +53,9 @@ def ask_with(study, **fixed):
 
 
 # ------------------------------------------------------------ optional import
-def test_import_error_names_the_extra_when_optuna_is_missing():
+def test_import_error_names_the_extra_when_optuna_is_missing(
+    tmp_path, child_environment
+):
     # sys.modules[name] = None makes every import of optuna fail, as if it
     # were not installed; a fresh interpreter keeps this test's optuna intact.
     code = (
@@ -71,7 +72,8 @@ def test_import_error_names_the_extra_when_optuna_is_missing():
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=tmp_path,
+        env=child_environment,
         check=True,
     )
     assert "skdropout.tuning requires optuna" in result.stdout

@@ -35,9 +35,9 @@ def packed_buffer(arrays):
 
     ``arrays`` are packed views when they lie one after the other, in order
     and without gaps, in one contiguous 1-D vector that they fill, as
-    :func:`pack_parameters` leaves them. Training can then go on updating
-    that vector, and with it the very arrays a caller holds, instead of
-    packing a copy.
+    :func:`pack_parameters` leaves them, and all can be written to.
+    Training can then go on updating that vector, and with it the very
+    arrays a caller holds, instead of packing a copy.
     """
     if not arrays or not all(isinstance(a, np.ndarray) for a in arrays):
         return None
@@ -55,6 +55,8 @@ def packed_buffer(arrays):
             array.base is not flat
             or array.dtype != flat.dtype
             or not array.flags.c_contiguous
+            # An array its holder made read-only must not be written to.
+            or not array.flags.writeable
             or array.ctypes.data != address
         ):
             return None

@@ -55,3 +55,9 @@ def test_packed_buffer_is_none_for_a_read_only_vector():
     flat, views = pack_parameters(network())
     flat.flags.writeable = False
     assert packed_buffer(views) is None
+
+
+def test_packed_buffer_is_none_if_one_view_is_read_only():
+    _, views = pack_parameters(network())
+    views[2].flags.writeable = False
+    assert packed_buffer(views) is None
