@@ -724,8 +724,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             checkpoint.restore()
             if self.n_iter_ == 0 and unprojected is not None:
                 # No epoch completed: the network is the one the call began
-                # with, before the projection changed it in place.
+                # with, before the projection changed it in place (and not
+                # early stopping's copy of the projected one).
                 flat_params[...] = unprojected
+                self.__dict__.pop("_best_coefs", None)
+                self.__dict__.pop("_best_intercepts", None)
             warnings.warn(
                 f"Training interrupted by user after {self.n_iter_} completed "
                 "epoch(s); the weights of the last completed epoch were kept. "

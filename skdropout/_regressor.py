@@ -353,9 +353,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
         Each call after the first updates the fitted arrays (``coefs_``,
         ``intercepts_``) in place (once they live in the model's parameter
-        vector: a loaded, copied or reassigned network gets new arrays on its
-        first call after that) and refuses data that the network does not fit
-        (another number of features or outputs) with a ``ValueError``.
+        vector: a loaded or deep-copied network, or arrays you assigned or made
+        read-only, get new arrays on the next call; a shallow copy shares them,
+        as with scikit-learn's MLP) and refuses data that the network does not
+        fit (another number of features or outputs) with a ``ValueError``.
 
         Parameters
         ----------

@@ -385,10 +385,14 @@ def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_we
         assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(Estimator, Xy):
+def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(
+    Estimator, Xy, early_stopping
+):
     X, y = Xy
-    est = Estimator(**SMALL_NET, max_norm=None, warm_start=True).fit(X, y)
+    params = {**SMALL_NET, "max_norm": None, "early_stopping": early_stopping}
+    est = Estimator(**params, warm_start=True).fit(X, y)
     before = [W.copy() for W in est.coefs_]
     est.set_params(max_norm=0.05).set_callbacks(InterruptFirstEpoch())
     with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
