@@ -11,7 +11,7 @@ validation accuracy after every epoch, and Optuna's
 the median of the earlier trials at the same epoch. The tuned network is then
 compared with the untuned default one on a held-out test set.
 
-Needs the ``optuna`` extra: ``pip install "skdropout[optuna]"``.
+Needs the ``optuna`` extra: ``pip install ".[optuna]"``.
 """
 
 # %%

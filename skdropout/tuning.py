@@ -1,6 +1,6 @@
 """Hyperparameter search for the dropout networks with Optuna.
 
-This module needs the ``optuna`` extra (``pip install "skdropout[optuna]"``).
+This module needs the ``optuna`` extra (``pip install ".[optuna]"``).
 It holds
 
 - one search space for :class:`~skdropout.DropoutMLPClassifier` and
