@@ -1,8 +1,9 @@
 """Doctest collection without the optional extras.
 
-``pytest`` collects the docstrings of every module in ``skdropout/``; the
-modules that need an extra cannot even be imported without it, so they are
-left out then, as ``tests/`` skips the tests that need them.
+``pytest`` collects the docstrings of every module in ``skdropout/``. Without
+its extra, ``skdropout.tuning`` cannot even be imported, and the examples of
+``skdropout._display`` cannot run: their doctests are left out then, as
+``tests/`` skips the tests that need the extras.
 """
 
 from importlib.util import find_spec

@@ -32,5 +32,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    # The public submodule too, which ``import skdropout`` does not load.
-    return sorted([*__all__, "__version__", "tuning"])
+    # The tuning submodule once it is imported (it needs an optional extra,
+    # so importing skdropout does not import it).
+    loaded = ["tuning"] if "tuning" in globals() else []
+    return sorted([*__all__, "__version__", *loaded])

@@ -729,6 +729,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 flat_params[...] = unprojected
                 self.__dict__.pop("_best_coefs", None)
                 self.__dict__.pop("_best_intercepts", None)
+                # The record was re-scored on the projected network.
+                self.best_validation_score_ = state_before["best_validation_score_"]
             warnings.warn(
                 f"Training interrupted by user after {self.n_iter_} completed "
                 "epoch(s); the weights of the last completed epoch were kept. "

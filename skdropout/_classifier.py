@@ -457,13 +457,14 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for exactly one epoch over the given data.
 
-        Each call after the first updates the fitted arrays (``coefs_``,
-        ``intercepts_``) in place (once they live in the model's parameter
-        vector: a loaded or deep-copied network, or arrays you assigned or made
-        read-only, get new arrays on the next call; a shallow copy shares them,
-        as with scikit-learn's MLP) and refuses data that the network does not
-        fit (another number of features, or labels outside ``classes``) with a
-        ``ValueError``.
+        Each call after the first refuses data that the network does not fit
+        (another number of features, or labels outside ``classes``) with a
+        ``ValueError``. It updates the fitted arrays (``coefs_``,
+        ``intercepts_``) in place, as scikit-learn's MLP does, so arrays shared
+        with another model (a shallow copy's, or arrays assigned from it)
+        change with them; arrays that do not make up one parameter vector
+        (after loading or deep-copying, or assigned by hand, or made read-only)
+        are replaced by new ones on the next call.
 
         Parameters
         ----------

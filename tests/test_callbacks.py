@@ -394,8 +394,11 @@ def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(
     params = {**SMALL_NET, "max_norm": None, "early_stopping": early_stopping}
     est = Estimator(**params, warm_start=True).fit(X, y)
     before = [W.copy() for W in est.coefs_]
+    record = est.best_validation_score_
     est.set_params(max_norm=0.05).set_callbacks(InterruptFirstEpoch())
     with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
         est.fit(X, y)
     for got, expected in zip(est.coefs_, before):
         assert_array_equal(got, expected)
+    # Early stopping's record is that of the network kept, not the projected one.
+    assert est.best_validation_score_ == record

@@ -18,7 +18,7 @@ from skdropout._display import TrainingCurveDisplay
 
 matplotlib = pytest.importorskip(
     "matplotlib",
-    reason="needs matplotlib: pip install 'skdropout[plot]'",
+    reason="needs matplotlib: pip install '.[plot]'",
 )
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -7,10 +7,10 @@ from sklearn.datasets import load_digits, make_regression
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
 optuna = pytest.importorskip(
-    "optuna", reason="optuna is an optional extra: pip install 'skdropout[optuna]'"
+    "optuna", reason="optuna is an optional extra: pip install '.[optuna]'"
 )
 optuna_integration = pytest.importorskip(
-    "optuna_integration", reason="pip install 'skdropout[optuna]' brings it"
+    "optuna_integration", reason="pip install '.[optuna]' brings it"
 )
 
 # Warnings raised inside optuna itself about its own API, not about ours.

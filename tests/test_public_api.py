@@ -1,6 +1,8 @@
-"""The package's public surface: three estimators and displays, a version."""
+"""The package's public surface: two estimators, a display, a version."""
 
 import re
+
+import pytest
 
 import skdropout
 
@@ -18,8 +20,17 @@ def test_every_public_name_imports():
         assert getattr(skdropout, name).__name__ == name
 
 
-def test_dir_lists_the_public_names_the_tuning_module_and_the_version_only():
-    assert dir(skdropout) == sorted([*skdropout.__all__, "__version__", "tuning"])
+def test_dir_lists_the_public_names_and_the_version_only(monkeypatch):
+    monkeypatch.delattr(skdropout, "tuning", raising=False)
+    assert dir(skdropout) == sorted([*skdropout.__all__, "__version__"])
+
+
+def test_dir_lists_the_tuning_module_once_imported():
+    pytest.importorskip("optuna", reason="skdropout.tuning needs the optuna extra")
+    import skdropout.tuning  # noqa: F401
+
+    assert "tuning" in dir(skdropout)
+    assert hasattr(skdropout, "tuning")
 
 
 def test_version_is_pep_440():

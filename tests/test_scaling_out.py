@@ -136,7 +136,7 @@ def test_two_processes_share_one_study_through_a_journal_file(
     tmp_path, child_environment
 ):
     optuna = pytest.importorskip(
-        "optuna", reason="optuna is an optional extra: pip install 'skdropout[optuna]'"
+        "optuna", reason="optuna is an optional extra: pip install '.[optuna]'"
     )
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend

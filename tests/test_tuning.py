@@ -12,7 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
 optuna = pytest.importorskip(
-    "optuna", reason="optuna is an optional extra: pip install 'skdropout[optuna]'"
+    "optuna", reason="optuna is an optional extra: pip install '.[optuna]'"
 )
 from skdropout.tuning import (  # noqa: E402
     OptunaPruningCallback,
@@ -182,7 +182,7 @@ def test_param_distributions_warns_about_nothing():
 
 def test_optuna_search_cv_over_param_distributions(small_digits):
     optuna_integration = pytest.importorskip(
-        "optuna_integration", reason="pip install 'skdropout[optuna]' brings it"
+        "optuna_integration", reason="pip install '.[optuna]' brings it"
     )
     X, y = small_digits
     pipe = Pipeline(
