@@ -1,6 +1,8 @@
 """The package's public surface: two estimators, a display, a version."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +38,13 @@ def test_dir_lists_the_tuning_module_once_imported():
 def test_version_is_pep_440():
     pep_440 = r"\d+\.\d+\.\d+((a|b|rc)\d+)?(\.dev\d+)?"
     assert re.fullmatch(pep_440, skdropout.__version__)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SKDROPOUT_TEST_INSTALLED"),
+    reason="only when CI tests an installed wheel (SKDROPOUT_TEST_INSTALLED=1)",
+)
+def test_the_package_under_test_is_the_installed_one():
+    # Not the source tree the tests were unpacked with, next to them.
+    tests_root = Path(__file__).resolve().parents[1]
+    assert tests_root not in Path(skdropout.__file__).resolve().parents
