@@ -306,6 +306,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return out.ravel() if out.shape[1] == 1 else out
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
+        _refuse_strings(np.asarray(y_val), "y_val")
         y_val = check_array(y_val, ensure_2d=False, dtype=dtype)
         if self.loss == "poisson" and np.any(y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
@@ -317,6 +318,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
+        # Before validate_data, which would turn an object array of strings
+        # of numbers into floats, and fail on other strings with numpy's words.
+        _refuse_strings(np.asarray(y), "y")
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self,
@@ -451,3 +455,19 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         """
         out = self._sample_outputs(X, n_samples, random_state)
         return out[:, :, 0] if out.shape[2] == 1 else out
+
+
+def _refuse_strings(y, name):
+    """Refuse targets given as strings, even strings of numbers.
+
+    As scikit-learn's numeric checks do: converting them is the user's call,
+    not a silent one (and strings that are not numbers would otherwise fail
+    with numpy's message).
+    """
+    if y.dtype.kind in "SU" or (
+        y.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in y.flat)
+    ):
+        raise ValueError(
+            f"{name} holds strings; a regressor needs numeric targets: convert "
+            f"them first, for example with {name}.astype(float)."
+        )

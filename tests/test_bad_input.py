@@ -170,6 +170,10 @@ def as_strings(X):
     return np.full(X.shape, "a", dtype=object)
 
 
+def as_numeric_strings(y):
+    return np.asarray(y).astype(str)
+
+
 def drop_a_feature(X):
     return X[:, :-1]
 
@@ -227,6 +231,20 @@ BAD_INPUTS = [
         "string_X", call_fit(X=as_strings), ValueError, "could not convert string"
     ),
     BadInput("3d_X", call_fit(X=three_d), ValueError, "dim 3"),
+    BadInput(
+        "numeric_strings_as_regression_targets",
+        call_fit(y=as_numeric_strings),
+        ValueError,
+        r"y holds strings; a regressor needs numeric targets",
+        estimators=(REG,),
+    ),
+    BadInput(
+        "numeric_strings_as_regression_validation_targets",
+        call_fit_with_validation_set(X_val=_same, y_val=as_numeric_strings),
+        ValueError,
+        r"y_val holds strings; a regressor needs numeric targets",
+        estimators=(REG,),
+    ),
     BadInput(
         "X_and_y_of_different_lengths",
         call_fit(y=drop_a_row),
