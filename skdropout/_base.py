@@ -641,33 +641,47 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 self._restore_state(state_before)
             raise
         unprojected = None
-        if trainer.constraint is not None:
-            # The starting weights (Glorot's, or a warm start's under another
-            # cap) are what early stopping and a diverged fit may fall back
-            # to: they must satisfy the constraint too. Projected in place,
-            # in the arrays the estimator had: kept, in case the call is
-            # still refused before it trains.
-            if state_before is not None:
-                unprojected = flat_params.copy()
-            trainer.constraint.project(None)
-            if trainer.constraint.n_clipped == 0:
-                unprojected = None
-            # Projected, the starting network is not the one whose score the
-            # record holds: score it afresh.
-            seed_best_score = seed_best_score or (
-                self.early_stopping
-                and self.best_validation_score_ > -np.inf
-                and trainer.constraint.n_clipped > 0
-            )
-        if seed_best_score:
-            start = self._validation_metrics(split)
-            self.best_validation_score_ = -np.inf if start is None else start[0]
-        if self.early_stopping:
-            self._best_coefs = [c.copy() for c in self.coefs_]
-            self._best_intercepts = [b.copy() for b in self.intercepts_]
-        # The state at the end of the last completed epoch: what a diverged or
-        # interrupted fit falls back to.
-        checkpoint = Checkpoint([flat_params], self._optimizer)
+
+        def refuse_before_training():
+            # Refused before anything trained: as at setup, and the weights
+            # as they were before the projection below changed them in place.
+            if state_before is None:
+                return
+            if unprojected is not None:
+                flat_params[...] = unprojected
+            self._restore_state(state_before)
+
+        try:
+            if trainer.constraint is not None:
+                # The starting weights (Glorot's, or a warm start's under another
+                # cap) are what early stopping and a diverged fit may fall back
+                # to: they must satisfy the constraint too. Projected in place,
+                # in the arrays the estimator had: kept, in case the call is
+                # still refused before it trains.
+                if state_before is not None:
+                    unprojected = flat_params.copy()
+                trainer.constraint.project(None)
+                if trainer.constraint.n_clipped == 0:
+                    unprojected = None
+                # Projected, the starting network is not the one whose score the
+                # record holds: score it afresh.
+                seed_best_score = seed_best_score or (
+                    self.early_stopping
+                    and self.best_validation_score_ > -np.inf
+                    and trainer.constraint.n_clipped > 0
+                )
+            if seed_best_score:
+                start = self._validation_metrics(split)
+                self.best_validation_score_ = -np.inf if start is None else start[0]
+            if self.early_stopping:
+                self._best_coefs = [c.copy() for c in self.coefs_]
+                self._best_intercepts = [b.copy() for b in self.intercepts_]
+            # The state at the end of the last completed epoch: what a diverged or
+            # interrupted fit falls back to.
+            checkpoint = Checkpoint([flat_params], self._optimizer)
+        except Exception:
+            refuse_before_training()
+            raise
         # The epoch loss is measured before each update, so weights that the
         # epoch's last updates made finite but huge would slip through; a
         # dropout-free pass over a few training rows catches them.
@@ -680,11 +694,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     epoch_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
                 except Exception:
                     # (A KeyboardInterrupt goes to its own handler below.)
-                    if self.n_iter_ == 0 and state_before is not None:
-                        # Refused before anything trained: as at setup.
-                        if unprojected is not None:
-                            flat_params[...] = unprojected
-                        self._restore_state(state_before)
+                    if self.n_iter_ == 0:
+                        refuse_before_training()
                     raise
                 if order is not None:
                     random_state.shuffle(order)

@@ -402,3 +402,28 @@ def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(
         assert_array_equal(got, expected)
     # Early stopping's record is that of the network kept, not the projected one.
     assert est.best_validation_score_ == record
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
+    Estimator, Xy, monkeypatch
+):
+    # Out of memory for the checkpoint, say: after the max-norm projection
+    # changed the weights in place, before the first epoch.
+    X, y = Xy
+    params = {**SMALL_NET, "max_norm": None, "early_stopping": True}
+    est = Estimator(**params, warm_start=True).fit(X, y)
+    est.set_params(max_norm=0.05)
+    before = [W.copy() for W in est.coefs_]
+    state = {k: v for k, v in vars(est).items() if not k.startswith("_")}
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("no room for the checkpoint")
+
+    monkeypatch.setattr("skdropout._base.Checkpoint", no_memory)
+    with pytest.raises(MemoryError, match="no room"):
+        est.fit(X, y)
+    for got, expected in zip(est.coefs_, before):
+        assert_array_equal(got, expected)
+    for name, value in state.items():
+        assert getattr(est, name) is value, name
