@@ -679,7 +679,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             # The state at the end of the last completed epoch: what a diverged or
             # interrupted fit falls back to.
             checkpoint = Checkpoint([flat_params], self._optimizer)
-        except Exception:
+        except BaseException:
+            # A Ctrl-C too: nothing has trained, and there is no checkpoint yet
+            # for the interrupt handler below to fall back to.
             refuse_before_training()
             raise
         # The epoch loss is measured before each update, so weights that the
@@ -733,15 +735,21 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     )
         except KeyboardInterrupt:
             checkpoint.restore()
-            if self.n_iter_ == 0 and unprojected is not None:
+            continued = (
+                state_before is not None
+                and "coefs_" in state_before
+                and (self.warm_start or incremental)
+            )
+            if self.n_iter_ == 0 and unprojected is not None and continued:
                 # No epoch completed: the network is the one the call began
                 # with, before the projection changed it in place (and not
-                # early stopping's copy of the projected one).
+                # early stopping's copy of the projected one). A fresh
+                # network keeps its projection: it never was the user's.
                 flat_params[...] = unprojected
                 self.__dict__.pop("_best_coefs", None)
                 self.__dict__.pop("_best_intercepts", None)
                 # The record was re-scored on the projected network.
-                self.best_validation_score_ = state_before["best_validation_score_"]
+                self.best_validation_score_ = state_before.get("best_validation_score_")
             warnings.warn(
                 f"Training interrupted by user after {self.n_iter_} completed "
                 "epoch(s); the weights of the last completed epoch were kept. "

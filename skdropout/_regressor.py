@@ -306,7 +306,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return out.ravel() if out.shape[1] == 1 else out
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
-        _refuse_strings(np.asarray(y_val), "y_val")
+        _check_numeric_targets(y_val, "y_val")
         y_val = check_array(y_val, ensure_2d=False, dtype=dtype)
         if self.loss == "poisson" and np.any(y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
@@ -318,9 +318,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
-        # Before validate_data, which would turn an object array of strings
-        # of numbers into floats, and fail on other strings with numpy's words.
-        _refuse_strings(np.asarray(y), "y")
+        # Before validate_data, which fails on strings that are not numbers
+        # with numpy's words.
+        _check_numeric_targets(y, "y")
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self,
@@ -336,10 +336,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             y = y.toarray()  # the targets of a minibatch are gathered densely
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("loss='poisson' requires non-negative y.")
         with np.errstate(over="ignore", invalid="ignore"):
             y = y.astype(X.dtype, copy=False)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' requires non-negative y.")
         if not np.isfinite(y).all():
             raise ValueError(
                 f"y has values too large for {X.dtype}, the dtype the network "
@@ -457,17 +457,24 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return out[:, :, 0] if out.shape[2] == 1 else out
 
 
-def _refuse_strings(y, name):
-    """Refuse targets given as strings, even strings of numbers.
+def _check_numeric_targets(y, name):
+    """Refuse targets that do not convert to numbers, naming them.
 
-    As scikit-learn's numeric checks do: converting them is the user's call,
-    not a silent one (and strings that are not numbers would otherwise fail
-    with numpy's message).
+    Strings of numbers are fine: they convert, as in scikit-learn's
+    regressors. Anything else would otherwise fail later with numpy's words.
     """
-    if y.dtype.kind in "SU" or (
-        y.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in y.flat)
-    ):
+    if y is None or sp.issparse(y):
+        return  # validate_data's own checks say what is wrong, or nothing is
+    try:
+        values = np.asarray(y)
+    except ValueError:
+        return  # ragged: validate_data says so
+    if values.dtype.kind not in "OSU":
+        return  # numbers already: no conversion to try
+    try:
+        values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"{name} holds strings; a regressor needs numeric targets: convert "
-            f"them first, for example with {name}.astype(float)."
-        )
+            f"{name} must hold numbers, a regressor's targets; converting it "
+            f"to float failed: {exc}"
+        ) from None

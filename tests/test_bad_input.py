@@ -170,8 +170,8 @@ def as_strings(X):
     return np.full(X.shape, "a", dtype=object)
 
 
-def as_numeric_strings(y):
-    return np.asarray(y).astype(str)
+def as_words(y):
+    return np.full(np.shape(y), "many", dtype=object)
 
 
 def drop_a_feature(X):
@@ -232,17 +232,18 @@ BAD_INPUTS = [
     ),
     BadInput("3d_X", call_fit(X=three_d), ValueError, "dim 3"),
     BadInput(
-        "numeric_strings_as_regression_targets",
-        call_fit(y=as_numeric_strings),
+        "words_as_regression_targets",
+        call_fit(y=as_words),
         ValueError,
-        r"y holds strings; a regressor needs numeric targets",
+        r"y must hold numbers, a regressor's targets; converting it to float "
+        r"failed: could not convert",
         estimators=(REG,),
     ),
     BadInput(
-        "numeric_strings_as_regression_validation_targets",
-        call_fit_with_validation_set(X_val=_same, y_val=as_numeric_strings),
+        "words_as_regression_validation_targets",
+        call_fit_with_validation_set(X_val=_same, y_val=as_words),
         ValueError,
-        r"y_val holds strings; a regressor needs numeric targets",
+        r"y_val must hold numbers",
         estimators=(REG,),
     ),
     BadInput(

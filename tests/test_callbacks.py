@@ -427,3 +427,43 @@ def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
         assert_array_equal(got, expected)
     for name, value in state.items():
         assert getattr(est, name) is value, name
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_ctrl_c_before_a_fresh_fit_trains_keeps_its_network_within_the_cap(
+    Estimator, Xy, early_stopping
+):
+    X, y = Xy
+    params = {**SMALL_NET, "max_norm": 0.05, "early_stopping": early_stopping}
+    est = Estimator(**params).set_callbacks(InterruptFirstEpoch())
+    with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
+        est.fit(X, y)
+    for W in est.coefs_:
+        assert np.linalg.norm(W, axis=0).max() <= 0.05 * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_ctrl_c_while_a_fit_sets_up_its_first_epoch_changes_nothing(
+    Estimator, Xy, monkeypatch, warm
+):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, max_norm=None, warm_start=True)
+    if warm:
+        est.fit(X, y)
+        before = [W.copy() for W in est.coefs_]
+    est.set_params(max_norm=0.05)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("skdropout._base.Checkpoint", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
+    if warm:
+        for got, expected in zip(est.coefs_, before):
+            assert_array_equal(got, expected)
+    else:
+        with pytest.raises(NotFittedError, match="is not fitted yet"):
+            est.predict(X)

@@ -1098,3 +1098,15 @@ def test_skip_parameter_validation_also_skips_the_monte_carlo_check(Estimator, X
         est.sample_predict(X[:3], n_samples=2)
     with pytest.raises(ValueError, match="validation_fraction"):
         est.sample_predict(X[:3], n_samples=2)
+
+
+@pytest.mark.parametrize("as_strings", [str, object], ids=["str", "object"])
+def test_regressor_trains_on_strings_of_numbers_as_on_the_numbers(
+    regression_data, as_strings
+):
+    # As scikit-learn's regressors take them (Ridge, SGDRegressor).
+    X, y = regression_data
+    strings = y.astype(str).astype(as_strings)
+    numbers = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, strings.astype(float))
+    from_strings = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, strings)
+    assert_same_parameters(from_strings, numbers)
