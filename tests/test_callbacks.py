@@ -369,15 +369,25 @@ def test_ctrl_c_as_the_first_epoch_begins_is_an_interrupt_after_0_epochs(Estimat
     assert est.n_iter_ == 0
 
 
+def fitted_without_a_cap(Estimator, Xy, **params):
+    """A warm-started network fitted without max-norm, and its weights' values.
+
+    Setting a cap on it then makes the next fit project the starting weights,
+    in place, before its first epoch.
+    """
+    X, y = Xy
+    params = {**SMALL_NET, "max_norm": None, **params}
+    est = Estimator(**params, warm_start=True).fit(X, y)
+    return est, X, y, [W.copy() for W in est.coefs_]
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_weights(
     Estimator, Xy
 ):
     # The warm fit's tighter cap projects the starting weights, in the
     # arrays the estimator holds, before the first epoch begins.
-    X, y = Xy
-    est = Estimator(**SMALL_NET, max_norm=None, warm_start=True).fit(X, y)
-    before = [W.copy() for W in est.coefs_]
+    est, X, y, before = fitted_without_a_cap(Estimator, Xy)
     est.set_params(max_norm=0.05).set_callbacks(RefuseFirstEpoch())
     with pytest.raises(ValueError, match="refused at the first epoch"):
         est.fit(X, y)
@@ -390,10 +400,9 @@ def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_we
 def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(
     Estimator, Xy, early_stopping
 ):
-    X, y = Xy
-    params = {**SMALL_NET, "max_norm": None, "early_stopping": early_stopping}
-    est = Estimator(**params, warm_start=True).fit(X, y)
-    before = [W.copy() for W in est.coefs_]
+    est, X, y, before = fitted_without_a_cap(
+        Estimator, Xy, early_stopping=early_stopping
+    )
     record = est.best_validation_score_
     est.set_params(max_norm=0.05).set_callbacks(InterruptFirstEpoch())
     with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
@@ -410,11 +419,8 @@ def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
 ):
     # Out of memory for the checkpoint, say: after the max-norm projection
     # changed the weights in place, before the first epoch.
-    X, y = Xy
-    params = {**SMALL_NET, "max_norm": None, "early_stopping": True}
-    est = Estimator(**params, warm_start=True).fit(X, y)
+    est, X, y, before = fitted_without_a_cap(Estimator, Xy, early_stopping=True)
     est.set_params(max_norm=0.05)
-    before = [W.copy() for W in est.coefs_]
     state = {k: v for k, v in vars(est).items() if not k.startswith("_")}
 
     def no_memory(*args, **kwargs):
