@@ -469,6 +469,12 @@ def _check_numeric_targets(y, name):
         values = np.asarray(y)
     except ValueError:
         return  # ragged: validate_data says so
+    if values.dtype.kind in "mM":
+        # NumPy would cast them to counts of their unit without a word.
+        raise ValueError(
+            f"{name} holds dates or durations (dtype {values.dtype}); a "
+            "regressor needs numbers: convert them first, to the unit you mean."
+        )
     if values.dtype.kind not in "OSU":
         return  # numbers already: no conversion to try
     try:

@@ -174,6 +174,10 @@ def as_words(y):
     return np.full(np.shape(y), "many", dtype=object)
 
 
+def as_dates(y):
+    return np.arange(len(y)).astype("datetime64[D]")
+
+
 def drop_a_feature(X):
     return X[:, :-1]
 
@@ -237,6 +241,13 @@ BAD_INPUTS = [
         ValueError,
         r"y must hold numbers, a regressor's targets; converting it to float "
         r"failed: could not convert",
+        estimators=(REG,),
+    ),
+    BadInput(
+        "dates_as_regression_targets",
+        call_fit(y=as_dates),
+        ValueError,
+        r"y holds dates or durations \(dtype datetime64\[D\]\)",
         estimators=(REG,),
     ),
     BadInput(
