@@ -384,6 +384,30 @@ def test_float32_gradients_agree_with_float64_gradients(
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
 
 
+def _engine_masks(kind, input_nnz=None):
+    """Masks for the (6, 4) network of ``_problem``, drawn by the engine.
+
+    Copies, so that they stay fixed; the input layer's is over the stored
+    entries when ``input_nnz`` (sparse input) is given.
+    """
+    from skdropout._engine import DropoutMasks
+
+    sampler = DropoutMasks(
+        [0.2, 0.5, 0.5],
+        [N_FEATURES, 6, 4],
+        N_ROWS,
+        np.float64,
+        np.random.default_rng(0),
+        kind=kind,
+    )
+    first = (
+        sampler.sample(0, N_ROWS)
+        if input_nnz is None
+        else sampler.sample_flat(0, input_nnz)
+    )
+    return [first.copy()] + [sampler.sample(i, N_ROWS).copy() for i in (1, 2)]
+
+
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
 def test_gradients_match_finite_differences_with_fixed_gaussian_noise(
@@ -391,25 +415,10 @@ def test_gradients_match_finite_differences_with_fixed_gaussian_noise(
 ):
     # Gaussian dropout multiplies by 1 + sigma * N(0, 1): masks of any sign
     # and size, drawn here by the engine's own sampler and then held fixed.
-    from skdropout._engine import DropoutMasks
-
     X, Y, sample_weight, coefs, intercepts, _ = _problem(
         activation, "log_loss", 3, (6, 4), sparse=sparse
     )
-    sampler = DropoutMasks(
-        [0.2, 0.5, 0.5],
-        [N_FEATURES, 6, 4],
-        N_ROWS,
-        np.float64,
-        np.random.default_rng(0),
-        kind="gaussian",
-    )
-    first = sampler.sample_flat(0, X.nnz) if sparse else sampler.sample(0, N_ROWS)
-    masks = [
-        first.copy(),
-        sampler.sample(1, N_ROWS).copy(),
-        sampler.sample(2, N_ROWS).copy(),
-    ]
+    masks = _engine_masks("gaussian", X.nnz if sparse else None)
     trainer = _trainer(coefs, intercepts, activation, "log_loss", "softmax", ALPHA)
 
     _assert_gradients_match_finite_differences(trainer, X, Y, sample_weight, masks)
@@ -420,18 +429,8 @@ def test_relu_folded_into_the_mask_gives_the_same_loss_and_gradients(kind):
     # The trainer multiplies relu networks by mask * (Z > 0) in one go; the
     # result must be the one of applying the ReLU and then the mask, and the
     # masks passed in must be left as they were.
-    from skdropout._engine import DropoutMasks
-
     X, Y, sample_weight, coefs, intercepts, _ = _problem("relu", "log_loss", 3, (6, 4))
-    sampler = DropoutMasks(
-        [0.2, 0.5, 0.5],
-        [N_FEATURES, 6, 4],
-        N_ROWS,
-        np.float64,
-        np.random.default_rng(0),
-        kind=kind,
-    )
-    masks = [sampler.sample(layer, N_ROWS).copy() for layer in range(3)]
+    masks = _engine_masks(kind)
     given = [m.copy() for m in masks]
     results = []
     for folded in (True, False):
