@@ -613,9 +613,13 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         batch_size,
         random_state,
         incremental,
-        seed_best_score=False,
-        state_before=None,
+        seed_best_score,
+        *,
+        state_before,
     ):
+        """Train epoch after epoch; ``state_before`` is ``vars(self)`` at the
+        start of the call, put back if the call fails before anything trains.
+        """
         X, y, sample_weight = split.X, split.y, split.fit_weight
         n_samples = X.shape[0]
         order = np.arange(n_samples) if self.shuffle else None
@@ -628,6 +632,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             if split.sample_weight is None
             else {"sample_weight": split.sample_weight},
         }
+        unprojected = None
+
+        def refuse_before_training():
+            # As the estimator was, and the weights as they were before the
+            # max-norm projection below changed them in place.
+            if unprojected is not None:
+                flat_params[...] = unprojected
+            self._restore_state(state_before)
+
         try:
             fit_ctx = self._init_callback_context(
                 task_name="partial_fit" if incremental else "fit",
@@ -635,22 +648,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             )
             fit_ctx.call_on_fit_task_begin(estimator=self, **hook_data)
         except BaseException:
-            if state_before is not None:
-                # Refused before training, by a callback's setup say: a
-                # fresh fit must not leave random weights to predict with.
-                self._restore_state(state_before)
+            # Refused before training, by a callback's setup say: a fresh fit
+            # must not leave random weights to predict with.
+            refuse_before_training()
             raise
-        unprojected = None
-
-        def refuse_before_training():
-            # Refused before anything trained: as at setup, and the weights
-            # as they were before the projection below changed them in place.
-            if state_before is None:
-                return
-            if unprojected is not None:
-                flat_params[...] = unprojected
-            self._restore_state(state_before)
-
         try:
             if trainer.constraint is not None:
                 # The starting weights (Glorot's, or a warm start's under another
@@ -658,8 +659,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 # to: they must satisfy the constraint too. Projected in place,
                 # in the arrays the estimator had: kept, in case the call is
                 # still refused before it trains.
-                if state_before is not None:
-                    unprojected = flat_params.copy()
+                unprojected = flat_params.copy()
                 trainer.constraint.project(None)
                 if trainer.constraint.n_clipped == 0:
                     unprojected = None
@@ -735,11 +735,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                     )
         except KeyboardInterrupt:
             checkpoint.restore()
-            continued = (
-                state_before is not None
-                and "coefs_" in state_before
-                and (self.warm_start or incremental)
-            )
+            continued = "coefs_" in state_before and (self.warm_start or incremental)
             if self.n_iter_ == 0 and unprojected is not None and continued:
                 # No epoch completed: the network is the one the call began
                 # with, before the projection changed it in place (and not
