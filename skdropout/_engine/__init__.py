@@ -10,7 +10,7 @@ from ._activations import ACTIVATIONS, DERIVATIVES
 from ._checkpoint import Checkpoint
 from ._dropout import DropoutMasks
 from ._forward import forward, forward_stochastic, forward_stochastic_chunks
-from ._losses import LOSSES
+from ._losses import LOSSES, OUTPUTS_PER_TARGET, VARIANCE_FLOOR, gaussian_variance
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._parameters import pack_parameters, packed_buffer
@@ -20,6 +20,8 @@ __all__ = [
     "ACTIVATIONS",
     "DERIVATIVES",
     "LOSSES",
+    "OUTPUTS_PER_TARGET",
+    "VARIANCE_FLOOR",
     "AdamOptimizer",
     "Checkpoint",
     "DropoutMasks",
@@ -29,6 +31,7 @@ __all__ = [
     "forward",
     "forward_stochastic",
     "forward_stochastic_chunks",
+    "gaussian_variance",
     "pack_parameters",
     "packed_buffer",
 ]

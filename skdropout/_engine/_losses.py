@@ -1,9 +1,12 @@
 """Loss functions paired with their canonical output activations.
 
-Every loss here is matched with the output activation whose link makes the
-gradient with respect to the output layer's pre-activation simply
+Every loss here but one is matched with the output activation whose link
+makes the gradient with respect to the output layer's pre-activation simply
 ``y_pred - y_true`` (identity + squared error, exp + Poisson deviance,
-logistic + binary log-loss, softmax + log-loss). The trainer relies on that.
+logistic + binary log-loss, softmax + log-loss). The trainer relies on that
+unless ``LOSS_GRADIENTS`` holds the loss's own gradient: the Gaussian
+negative log-likelihood, whose network has two outputs per target (a mean
+and a log-variance, see ``OUTPUTS_PER_TARGET``).
 
 Each function returns the sample-weighted mean loss as a Python float and
 uses the two ``scratch`` arrays (shaped like ``y_pred``) as workspace.
@@ -97,9 +100,120 @@ def binary_log_loss(y_true, y_prob, sample_weight, scratch):
     return -_weighted_mean_of_row_sums(log_p, sample_weight)
 
 
+# The smallest variance the Gaussian loss lets the network predict. Without
+# a floor a row fitted exactly would drive its variance, and the loss, to
+# -inf; with it the loss is bounded below by 0.5 * log(floor) per target. A
+# standard deviation of 1e-3 is negligible for targets of unit scale, and
+# 1/floor is far inside float32's range, so r**2 / variance stays finite.
+VARIANCE_FLOOR = 1e-6
+_LOG_FLOOR = math.log(VARIANCE_FLOOR)
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def log_variance(raw, out):
+    """Log of the variance that the raw outputs ``raw`` stand for.
+
+    The variance is ``VARIANCE_FLOOR + exp(raw)``: positive, floored, and as
+    fast to move over orders of magnitude as a plain log-variance. Its log is
+    ``logaddexp(raw, log(floor))``, which neither overflows nor underflows.
+    """
+    return np.logaddexp(raw, _LOG_FLOOR, out=out)
+
+
+def gaussian_variance(raw, out=None):
+    """Predicted variance ``VARIANCE_FLOOR + exp(raw)`` of the Gaussian loss.
+
+    Parameters
+    ----------
+    raw : ndarray
+        The network's log-variance outputs (the second half of its columns).
+    out : ndarray, default=None
+        Where to write the result; a new array if None.
+
+    Returns
+    -------
+    variance : ndarray
+        In ``raw``'s dtype; inf only where ``exp(raw)`` overflows it.
+    """
+    out = log_variance(raw, out)
+    with np.errstate(over="ignore"):
+        return np.exp(out, out=out)
+
+
+def _split_outputs(y_true, y_pred):
+    """The mean and log-variance columns of the Gaussian network's output."""
+    k = y_true.shape[1]
+    if y_pred.shape[1] != 2 * k:
+        raise ValueError(
+            f"gaussian_nll needs 2 outputs per target: {y_pred.shape[1]} "
+            f"outputs for {k} targets."
+        )
+    return y_pred[:, :k], y_pred[:, k:], k
+
+
+def gaussian_nll(y_true, y_pred, sample_weight, scratch):
+    """Gaussian negative log-likelihood, summed over targets.
+
+    ``y_pred`` holds ``2 * k`` columns for ``k`` targets: the means, then the
+    raw log-variances (see :func:`gaussian_variance`). Per target the loss is
+    ``0.5 * (log(2 pi) + log(var) + (y - mean)**2 / var)``, computed from
+    ``log(var)`` so that neither a tiny nor a huge variance overflows.
+    """
+    mean, raw, k = _split_outputs(y_true, y_pred)
+    first, second = scratch
+    log_var = log_variance(raw, first[:, :k])
+    terms = first[:, k:]
+    np.subtract(y_true, mean, out=terms)
+    terms *= terms
+    inverse = second[:, :k]
+    np.negative(log_var, out=inverse)
+    np.exp(inverse, out=inverse)
+    terms *= inverse
+    terms += log_var
+    loss = 0.5 * _weighted_mean_of_row_sums(terms, sample_weight)
+    return loss + k * _HALF_LOG_2PI
+
+
+def gaussian_nll_gradient(y_true, y_pred, out, scratch):
+    """Gradient of :func:`gaussian_nll`'s per-row terms, written to ``out``.
+
+    With ``r = mean - y`` and ``var = floor + exp(s)``: ``r / var`` for a
+    mean and ``0.5 * (1 - r**2 / var) * exp(s) / var`` for a raw
+    log-variance ``s``; ``exp(s) / var = exp(s - log(var))`` is at most 1.
+    Like ``y_pred - y_true`` for the canonical pairs, it is not yet divided
+    by the batch's weight, which the trainer does.
+    """
+    mean, raw, k = _split_outputs(y_true, y_pred)
+    first, second = scratch
+    log_var = log_variance(raw, first[:, :k])
+    inverse = second[:, :k]
+    np.negative(log_var, out=inverse)
+    np.exp(inverse, out=inverse)
+    d_mean, d_raw = out[:, :k], out[:, k:]
+    np.subtract(mean, y_true, out=d_mean)
+    np.multiply(d_mean, d_mean, out=d_raw)
+    d_raw *= inverse
+    np.subtract(1, d_raw, out=d_raw)
+    d_raw *= 0.5
+    share = first[:, k:]
+    np.subtract(raw, log_var, out=share)
+    np.exp(share, out=share)
+    d_raw *= share
+    d_mean *= inverse
+    return out
+
+
 LOSSES = {
     "squared_error": squared_error,
     "poisson": poisson,
     "log_loss": log_loss,
     "binary_log_loss": binary_log_loss,
+    "gaussian_nll": gaussian_nll,
 }
+
+# Gradients with respect to the output layer's pre-activation, for the losses
+# that are not paired with a canonical link (for those it is y_pred - y_true).
+LOSS_GRADIENTS = {"gaussian_nll": gaussian_nll_gradient}
+
+# Network outputs per target column; 1 for every loss not listed.
+OUTPUTS_PER_TARGET = {"gaussian_nll": 2}

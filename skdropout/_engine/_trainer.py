@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, activation_workspace
 from ._dropout import DropoutMasks
-from ._losses import LOSSES
+from ._losses import LOSS_GRADIENTS, LOSSES, OUTPUTS_PER_TARGET
 from ._max_norm import MaxNormConstraint
 from ._parameters import empty_like_packed
 
@@ -109,7 +109,10 @@ class MinibatchTrainer:
         self._deltas = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
         self._deriv_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
         self._X_buffer = None  # allocated on first gather, in X's width
-        self._Y_buffer = np.empty((rows, units[-1]), dtype=dtype)
+        # Y has fewer columns than the output layer for a loss that predicts
+        # more than one number per target (a mean and a variance).
+        n_targets = units[-1] // OUTPUTS_PER_TARGET.get(loss, 1)
+        self._Y_buffer = np.empty((rows, n_targets), dtype=dtype)
         self._sw_buffer = np.empty(rows, dtype=dtype)
         self._sw_scaled = np.empty(rows, dtype=dtype)
         self._loss_scratch = (
@@ -307,15 +310,18 @@ class MinibatchTrainer:
         out = self._act[last][:n]
 
         sw_sum = _batch_weight(n, sample_weight)
-        loss = LOSSES[self.loss](
-            Y_batch, out, sample_weight, [s[:n] for s in self._loss_scratch]
-        )
+        scratch = [s[:n] for s in self._loss_scratch]
+        loss = LOSSES[self.loss](Y_batch, out, sample_weight, scratch)
         if self.alpha:
             squares = sum(float(np.dot(W, W)) for W in self._coef_blocks)
             loss += (0.5 * self.alpha) * squares / sw_sum
 
         delta = self._deltas[last][:n]
-        np.subtract(out, Y_batch, out=delta)
+        output_gradient = LOSS_GRADIENTS.get(self.loss)
+        if output_gradient is None:
+            np.subtract(out, Y_batch, out=delta)
+        else:
+            output_gradient(Y_batch, out, delta, scratch)
         # Dividing the output error by the batch weight here, on a few
         # columns, scales every gradient below it (backprop is linear in the
         # error) and spares a pass over all the parameters at the end.
