@@ -329,6 +329,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         self._run_epochs(*training, state_before=state_before)
         return self
 
+    def _outputs_per_target(self):
+        """Output units per target column: 2 for a loss that learns the noise."""
+        return 1
+
     def _start_stream(self, y, classes):
         """What a ``partial_fit`` call sets up before validating its data."""
 
@@ -368,7 +372,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             X = X.tocsr()
         if y.ndim == 1:
             y = y.reshape((-1, 1))
-        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+        n_out = y.shape[1] * self._outputs_per_target()
+        layer_units = [X.shape[1], *hidden_layer_sizes, n_out]
         if not first_pass:
             self._check_same_architecture(layer_units)
             self._adopt_stopping_rule()

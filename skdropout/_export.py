@@ -59,6 +59,9 @@ def to_sklearn(estimator):
         If ``estimator`` is not fitted.
     TypeError
         If ``estimator`` is not a skdropout estimator.
+    ValueError
+        If ``estimator`` was fitted with ``loss='gaussian_nll'``, whose
+        variance outputs sklearn's MLP cannot represent.
 
     See Also
     --------
@@ -97,6 +100,14 @@ def to_sklearn(estimator):
             f"got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
+    if getattr(estimator, "_predicts_variance", lambda: False)():
+        raise ValueError(
+            "to_sklearn cannot export a network fitted with loss='gaussian_nll': "
+            "sklearn's MLPRegressor has one output per target and no variance "
+            "output, so it would predict the means and the raw log-variances "
+            "as if both were targets. Save the model with pickle or skops "
+            "instead."
+        )
 
     classifier = is_classifier(estimator)
     target_cls = MLPClassifier if classifier else MLPRegressor

@@ -4,14 +4,19 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     check_array,
+    check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
-from ._base import BaseDropoutMLP, _checked_sample_weight
+from ._base import BaseDropoutMLP, _checked_sample_weight, _warn_if_not_finite
+from ._engine import OUTPUTS_PER_TARGET
+from ._heteroscedastic import gaussian_moments
 
 
 class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
@@ -31,10 +36,20 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
+    loss : {'squared_error', 'poisson', 'gaussian_nll'}, default='squared_error'
         Loss to minimise. 'poisson' uses an exponential output so that
         predictions are positive, for counts and rates; it refuses negative
         ``y``, as :class:`~sklearn.linear_model.PoissonRegressor` does.
+        'gaussian_nll' learns the noise as well as the mean (Kendall and Gal,
+        2017): the network predicts a mean and a variance for every target
+        (``2 * n_outputs_`` output units, means first, then raw
+        log-variances; the variance is ``1e-6 + exp(raw)``) and minimises
+        the Gaussian negative log-likelihood, summed over targets.
+        ``predict`` still returns the mean and ``score`` its R^2;
+        ``predict(X, return_std=True)`` returns the total predictive
+        standard deviation and :meth:`predict_uncertainty` its two parts.
+        The variance floor of 1e-6 assumes targets of roughly unit scale:
+        standardise targets of a much smaller spread.
 
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Number of units of each hidden layer.
@@ -198,6 +213,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     out_activation_ : str
         Output activation: 'identity', or 'exp' for the Poisson loss.
+        With 'gaussian_nll' the raw log-variance outputs are 'identity' too:
+        the loss and :meth:`predict_uncertainty` turn them into variances.
 
     See Also
     --------
@@ -209,6 +226,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
     R. Salakhutdinov, "Dropout: A Simple Way to Prevent Neural Networks from
     Overfitting", JMLR 15(56):1929-1958, 2014.
+
+    A. Kendall and Y. Gal, "What Uncertainties Do We Need in Bayesian Deep
+    Learning for Computer Vision?", NeurIPS 2017.
 
     Examples
     --------
@@ -227,7 +247,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     _parameter_constraints: dict = {
         **BaseDropoutMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "gaussian_nll"})],
     }
 
     def __init__(
@@ -293,6 +313,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     def _loss_name(self):
         return self.loss
 
+    def _outputs_per_target(self):
+        return OUTPUTS_PER_TARGET.get(self.loss, 1)
+
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
 
@@ -303,7 +326,32 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return Y.ravel() if Y.shape[1] == 1 else Y
 
     def _output_to_prediction(self, out):
+        if out.shape[1] != self.n_outputs_:
+            out = out[:, : self.n_outputs_]  # the means, not the variances
         return out.ravel() if out.shape[1] == 1 else out
+
+    def _predicts_variance(self):
+        """Whether the fitted network has a variance output per target.
+
+        Read from the network, not from ``loss``, which ``set_params`` may
+        have changed since the fit.
+        """
+        return self.coefs_[-1].shape[1] == 2 * self.n_outputs_
+
+    def _check_same_architecture(self, layer_units):
+        super()._check_same_architecture(layer_units)
+        # A squared-error network with 2 outputs has the layer sizes of a
+        # Gaussian one with 1 target: the layer sizes alone cannot tell.
+        if self._predicts_variance() != (self.loss == "gaussian_nll"):
+            raise ValueError(
+                "The network to continue was fitted with "
+                + ("loss='gaussian_nll'" if self._predicts_variance() else "a loss")
+                + " that predicts "
+                + ("a mean and a variance" if self._predicts_variance() else "a mean")
+                + f" per target, but loss={self.loss!r} asks for the other. "
+                "Set warm_start=False (or call fit instead of partial_fit) "
+                "to start a new network."
+            )
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
         _check_numeric_targets(y_val, "y_val")
@@ -391,6 +439,12 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             If False, a plain forward pass with dropout off. If True, Monte
             Carlo dropout (Gal and Ghahramani, 2016): ``n_samples`` passes
             with dropout on, returning their mean and standard deviation.
+            With ``loss='gaussian_nll'`` the standard deviation is the total
+            predictive one, ``sqrt(aleatoric**2 + epistemic**2)``: the
+            predicted noise as well as the spread of the passes (see
+            :meth:`predict_uncertainty`). Otherwise it is the spread of the
+            passes alone, which measures the network's doubt but not the
+            noise in the data.
         n_samples : int, default=100
             Number of stochastic passes; used only with ``return_std=True``.
         random_state : int, RandomState instance or None, default=None
@@ -401,7 +455,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         y_mean : ndarray of shape (n_rows,) or (n_rows, n_outputs)
             Predictions (the Monte Carlo mean with ``return_std=True``).
         y_std : ndarray of shape (n_rows,) or (n_rows, n_outputs)
-            Standard deviation of the passes; only with ``return_std=True``.
+            Standard deviation of the passes (the total predictive one with
+            ``loss='gaussian_nll'``); only with ``return_std=True``.
 
         Examples
         --------
@@ -419,10 +474,95 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         """
         if not return_std:
             return self._predict(X)
+        check_is_fitted(self)
+        if self._predicts_variance():
+            parts = self._uncertainty(X, n_samples, random_state)
+            return parts.mean, parts.std
         mean, std = self._monte_carlo_summary(X, n_samples, random_state, spread=True)
         if mean.shape[1] == 1:
             return mean[:, 0], std[:, 0]
         return mean, std
+
+    @available_if(lambda self: _check_gaussian_loss(self))
+    def predict_uncertainty(self, X, n_samples=100, random_state=None):
+        """Predictive mean and standard deviation, split into their two parts.
+
+        Only with ``loss='gaussian_nll'``. Monte Carlo dropout runs
+        ``n_samples`` passes with dropout on; each predicts a mean and a
+        variance for every target (Kendall and Gal, 2017). The aleatoric
+        part is the noise in the data (the mean of the predicted variances,
+        which more data does not shrink); the epistemic part is the network's
+        doubt about its weights (the variance of the predicted means, which
+        more data does shrink). ``std**2 == aleatoric_std**2 +
+        epistemic_std**2``, and ``mean`` and ``std`` are what
+        ``predict(X, return_std=True)`` returns with the same
+        ``random_state``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+            Input data.
+        n_samples : int, default=100
+            Number of stochastic passes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the dropout noise; an int makes the result repeatable.
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            With attributes ``mean``, ``std``, ``aleatoric_std`` and
+            ``epistemic_std``, each an ndarray of shape (n_rows,) or
+            (n_rows, n_outputs). Without any dropout (every rate 0)
+            ``epistemic_std`` is 0.
+
+        Raises
+        ------
+        ValueError
+            If the fitted network was trained with another loss than
+            'gaussian_nll' (``loss`` was changed after the fit).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdropout import DropoutMLPRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.uniform(-2, 2, (500, 1))
+        >>> y = X.ravel() + (0.1 + 0.5 * np.abs(X.ravel())) * rng.randn(500)
+        >>> reg = DropoutMLPRegressor(loss="gaussian_nll", hidden_layer_sizes=(32,),
+        ...                           dropout_rate=0.1, learning_rate_init=0.01,
+        ...                           max_iter=100, random_state=0).fit(X, y)
+        >>> parts = reg.predict_uncertainty([[0.0], [2.0]], random_state=0)
+        >>> bool(parts.aleatoric_std[1] > 2 * parts.aleatoric_std[0])
+        True
+        >>> bool(np.allclose(parts.std**2,
+        ...                  parts.aleatoric_std**2 + parts.epistemic_std**2))
+        True
+        """
+        check_is_fitted(self)
+        if not self._predicts_variance():
+            raise ValueError(
+                "predict_uncertainty needs a network fitted with "
+                "loss='gaussian_nll'; this one was fitted with another loss "
+                "(loss was changed after the fit): fit it again."
+            )
+        return self._uncertainty(X, n_samples, random_state)
+
+    def _uncertainty(self, X, n_samples, random_state):
+        mean, aleatoric, epistemic = gaussian_moments(self, X, n_samples, random_state)
+        # Summed in float64: a float32 variance can overflow where its
+        # square root does not.
+        total = np.sqrt(aleatoric.astype(np.float64) + epistemic).astype(mean.dtype)
+        if not _warn_if_not_finite(mean, "predicted means"):
+            _warn_if_not_finite(total, "predicted standard deviations")
+        parts = {
+            "mean": mean,
+            "std": total,
+            "aleatoric_std": np.sqrt(aleatoric),
+            "epistemic_std": np.sqrt(epistemic),
+        }
+        if mean.shape[1] == 1:
+            parts = {name: values[:, 0] for name, values in parts.items()}
+        return Bunch(**parts)
 
     def sample_predict(self, X, n_samples=100, random_state=None):
         """Draw predictions from stochastic passes with dropout left on (MC dropout).
@@ -441,7 +581,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         samples : ndarray of shape (n_samples, n_rows) or \
                 (n_samples, n_rows, n_outputs)
             The prediction of each pass, for users who want their own
-            statistics (quantiles, for instance).
+            statistics (quantiles, for instance). With
+            ``loss='gaussian_nll'``, the predicted mean of each pass (the
+            predicted variances are in :meth:`predict_uncertainty`).
 
         Examples
         --------
@@ -454,7 +596,19 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         (20, 4)
         """
         out = self._sample_outputs(X, n_samples, random_state)
+        out = out[:, :, : self.n_outputs_]
         return out[:, :, 0] if out.shape[2] == 1 else out
+
+
+def _check_gaussian_loss(estimator):
+    """``available_if`` check: the method needs loss='gaussian_nll'."""
+    if estimator.loss != "gaussian_nll":
+        raise AttributeError(
+            "predict_uncertainty is available with loss='gaussian_nll' only, "
+            f"not loss={estimator.loss!r}: the other losses learn no noise "
+            "variance to split from the spread of the Monte Carlo passes."
+        )
+    return True
 
 
 def _check_numeric_targets(y, name):

@@ -49,7 +49,9 @@ CONFIGURATIONS = [
         Est(**config)
         for Est in (DropoutMLPClassifier, DropoutMLPRegressor)
         for config in CONFIGURATIONS
-    ],
+    ]
+    # The regressor's loss that learns a variance next to every mean.
+    + [DropoutMLPRegressor(loss="gaussian_nll")],
     expected_failed_checks=_expected_failed_checks,
 )
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -57,7 +59,14 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+@pytest.mark.parametrize(
+    "Estimator, params",
+    [
+        (DropoutMLPClassifier, {}),
+        (DropoutMLPRegressor, {}),
+        (DropoutMLPRegressor, {"loss": "gaussian_nll"}),
+    ],
+)
 @pytest.mark.parametrize(
     "check",
     [
@@ -66,7 +75,7 @@ def test_sklearn_estimator_checks(estimator, check):
     ],
 )
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_sample_weight_equivalence_without_dropout(Estimator, check):
+def test_sample_weight_equivalence_without_dropout(Estimator, params, check):
     # sklearn's own settings for MLPRegressor's check: full-batch sgd that
     # stops early, where weighting and repeating rows give the same steps.
     estimator = Estimator(
@@ -76,5 +85,6 @@ def test_sample_weight_equivalence_without_dropout(Estimator, check):
         solver="sgd",
         tol=1e-2,
         random_state=42,
+        **params,
     )
     check(Estimator.__name__, estimator)
