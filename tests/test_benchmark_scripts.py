@@ -123,3 +123,41 @@ def test_scripts_refuse_selections_that_would_time_nothing(script, argv, capsys)
     with pytest.raises(SystemExit):
         load_script(script).parse_args(argv)
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def bench_uncertainty():
+    pytest.importorskip(
+        "mapie", reason="the uncertainty benchmark calibrates with MAPIE"
+    )
+    module = load_script("bench_uncertainty")
+    module.NETWORK = {**module.NETWORK, "hidden_layer_sizes": (8,), "max_iter": 3}
+    return module
+
+
+@pytest.mark.parametrize("problem", ["strong", "diabetes"])
+def test_uncertainty_benchmark_measures_every_column(bench_uncertainty, problem):
+    row = bench_uncertainty.measure(problem, 0, quick=True)
+    summary = bench_uncertainty.summarise([row, row])
+
+    for key in ("raw_cov", "cal_cov", "default_raw_cov"):
+        assert 0 <= row[key] <= 1
+    assert row["width"] > 0 and row["abs_width"] > 0 and row["fit_ratio"] > 0
+    assert ("oracle_width" in row) == (problem == "strong")
+    header, rule, line = bench_uncertainty.markdown_table({problem: summary}).split(
+        "\n"
+    )
+    assert header.count("|") == rule.count("|") == line.count("|")
+
+
+def test_uncertainty_benchmark_compares_classifier_sets(bench_uncertainty):
+    sets = bench_uncertainty.classifier_sets(0)
+
+    for coverage, size in sets.values():
+        assert 0 <= coverage <= 1 and 0 <= size <= 10
+
+
+def test_uncertainty_benchmark_refuses_zero_seeds(bench_uncertainty, capsys):
+    with pytest.raises(SystemExit):
+        bench_uncertainty.main(["--seeds", "0"])
+    assert "error:" in capsys.readouterr().err
