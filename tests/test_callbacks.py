@@ -426,7 +426,7 @@ def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
     def no_memory(*args, **kwargs):
         raise MemoryError("no room for the checkpoint")
 
-    monkeypatch.setattr("skdropout._base.Checkpoint", no_memory)
+    monkeypatch.setattr("skdropout._epoch_loop.Checkpoint", no_memory)
     with pytest.raises(MemoryError, match="no room"):
         est.fit(X, y)
     for got, expected in zip(est.coefs_, before):
@@ -464,7 +464,7 @@ def test_ctrl_c_while_a_fit_sets_up_its_first_epoch_changes_nothing(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("skdropout._base.Checkpoint", interrupted)
+    monkeypatch.setattr("skdropout._epoch_loop.Checkpoint", interrupted)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
     if warm:

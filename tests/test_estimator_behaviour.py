@@ -18,7 +18,8 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_sample_weight
 
-import skdropout._base
+import skdropout._prediction
+import skdropout._validation_set
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._engine import DropoutMasks
 
@@ -684,7 +685,7 @@ def test_warm_start_with_other_hidden_layer_sizes_raises(Estimator, Xy):
 def test_early_stopping_restores_the_best_weights(Estimator, Xy, monkeypatch):
     X, y = Xy
     # Record the validation split the estimator draws for early stopping.
-    real_split = skdropout._base.train_test_split
+    real_split = skdropout._validation_set.train_test_split
     splits = []
 
     def recording_split(*arrays, **kwargs):
@@ -692,7 +693,7 @@ def test_early_stopping_restores_the_best_weights(Estimator, Xy, monkeypatch):
         splits.append(parts)
         return parts
 
-    monkeypatch.setattr(skdropout._base, "train_test_split", recording_split)
+    monkeypatch.setattr(skdropout._validation_set, "train_test_split", recording_split)
     est = Estimator(
         hidden_layer_sizes=(10,),
         **DROPOUT,
@@ -773,7 +774,7 @@ def test_predict_on_more_rows_than_one_chunk_matches_predicting_in_pieces(
 ):
     X, y = Xy
     est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
-    n_rows = skdropout._base._PREDICT_CHUNK_ROWS + 100
+    n_rows = skdropout._prediction.CHUNK_ROWS + 100
     X_many = np.random.RandomState(0).normal(size=(n_rows, X.shape[1]))
     in_pieces = np.concatenate(
         [outputs(est, piece) for piece in np.array_split(X_many, 7)]

@@ -107,7 +107,7 @@ def test_binary_classifier_samples_have_two_probability_columns():
 
 def test_passes_run_in_chunks_of_bounded_size(iris_classifier, monkeypatch):
     # Rows times passes never exceed the chunk size in one stacked batch.
-    import skdropout._base as base
+    import skdropout._prediction as prediction
     from skdropout._engine import DropoutMasks
 
     clf, X = iris_classifier
@@ -118,7 +118,7 @@ def test_passes_run_in_chunks_of_bounded_size(iris_classifier, monkeypatch):
         requested.append(n_rows)
         return original(self, layer, n_rows)
 
-    monkeypatch.setattr(base, "_PREDICT_CHUNK_ROWS", 16)
+    monkeypatch.setattr(prediction, "CHUNK_ROWS", 16)
     monkeypatch.setattr(DropoutMasks, "sample", spy)
     samples = clf.sample_predict(X, n_samples=8, random_state=0)
     assert samples.shape == (8, X.shape[0], 3)

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 from threadpoolctl import threadpool_limits
 
-import skdropout._base
+import skdropout._prediction
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -92,7 +92,7 @@ def test_concurrent_chunked_predictions_equal_serial_predictions(
 ):
     # With a tiny chunk size every call walks many chunks of its own: the
     # chunking must keep no state on the estimator or the module.
-    monkeypatch.setattr(skdropout._base, "_PREDICT_CHUNK_ROWS", 7)
+    monkeypatch.setattr(skdropout._prediction, "CHUNK_ROWS", 7)
     X, y = Xy
     est = Estimator(**SMALL_NET).fit(X, y)
     serial = {name: call(est, name, X, y) for name in prediction_methods(est)}
