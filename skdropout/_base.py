@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.callback import CallbackSupportMixin
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-from . import _export, _fit_setup, _monte_carlo, _prediction
+from . import _export, _fit_setup, _mc_dropout, _prediction
 from ._epoch_loop import run_epochs
 from ._fit_state import CallState
 
@@ -186,11 +186,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
 
     def _sample_outputs(self, X, n_samples, random_state):
         """Network outputs of ``n_samples`` passes with dropout left on."""
-        return _monte_carlo.sample_outputs(self, X, n_samples, random_state)
+        return _mc_dropout.sample_outputs(self, X, n_samples, random_state)
 
     def _monte_carlo_summary(self, X, n_samples, random_state, spread=False):
         """Mean and (with ``spread``) deviation of the Monte Carlo outputs."""
-        return _monte_carlo.summary(self, X, n_samples, random_state, spread)
+        return _mc_dropout.summary(self, X, n_samples, random_state, spread)
 
     def to_sklearn(self):
         """Return this network as a fitted scikit-learn MLP, for deployment.

@@ -1,4 +1,9 @@
-"""Monte Carlo dropout: predictions from passes with dropout left on."""
+"""Monte Carlo dropout: predictions from passes with dropout left on.
+
+The classifier and regressor turn these outputs into their public methods
+(``sample_predict``, ``predict_proba_mc``, ``predictive_entropy``,
+``predict(return_std=True)``).
+"""
 
 from numbers import Integral
 
