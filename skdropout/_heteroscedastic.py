@@ -16,6 +16,7 @@ predictive distribution Monte Carlo dropout stands for.
 
 import numpy as np
 
+from . import _mc_dropout
 from ._engine import forward_stochastic_chunks, gaussian_variance
 
 
@@ -38,7 +39,7 @@ def gaussian_moments(estimator, X, n_samples, random_state):
         In the network's dtype. Without any dropout there is one network,
         not a distribution over networks: the epistemic part is then 0.
     """
-    X, masks, n_samples = estimator._monte_carlo_setup(X, n_samples, random_state)
+    X, masks, n_samples = _mc_dropout._setup(estimator, X, n_samples, random_state)
     k = estimator.n_outputs_
     dtype = estimator.coefs_[0].dtype
     if masks is None:

@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPRegressor
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -14,9 +15,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseDropoutMLP, _checked_sample_weight, _warn_if_not_finite
+from ._base import BaseDropoutMLP
 from ._engine import OUTPUTS_PER_TARGET
 from ._heteroscedastic import gaussian_moments
+from ._utils import checked_sample_weight, warn_if_not_finite
 
 
 class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
@@ -320,6 +322,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return "exp" if self.loss == "poisson" else "identity"
 
     _score_function = staticmethod(r2_score)
+    _sklearn_counterpart = MLPRegressor  # what to_sklearn returns
 
     def _decoded_targets(self, Y):
         """Targets in the shape predict returns (1-D for one output)."""
@@ -337,21 +340,6 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         have changed since the fit.
         """
         return self.coefs_[-1].shape[1] == 2 * self.n_outputs_
-
-    def _check_same_architecture(self, layer_units):
-        super()._check_same_architecture(layer_units)
-        # A squared-error network with 2 outputs has the layer sizes of a
-        # Gaussian one with 1 target: the layer sizes alone cannot tell.
-        if self._predicts_variance() != (self.loss == "gaussian_nll"):
-            raise ValueError(
-                "The network to continue was fitted with "
-                + ("loss='gaussian_nll'" if self._predicts_variance() else "a loss")
-                + " that predicts "
-                + ("a mean and a variance" if self._predicts_variance() else "a mean")
-                + f" per target, but loss={self.loss!r} asks for the other. "
-                "Set warm_start=False (or call fit instead of partial_fit) "
-                "to start a new network."
-            )
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
         _check_numeric_targets(y_val, "y_val")
@@ -395,7 +383,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 "TransformedTargetRegressor), or start a new network on float64 "
                 "X."
             )
-        sample_weight = _checked_sample_weight(sample_weight, X)
+        sample_weight = checked_sample_weight(sample_weight, X)
         return X, y, sample_weight, sample_weight
 
     # ------------------------------------------------------------ public API
@@ -552,8 +540,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         # Summed in float64: a float32 variance can overflow where its
         # square root does not.
         total = np.sqrt(aleatoric.astype(np.float64) + epistemic).astype(mean.dtype)
-        if not _warn_if_not_finite(mean, "predicted means"):
-            _warn_if_not_finite(total, "predicted standard deviations")
+        if not warn_if_not_finite(mean, "predicted means"):
+            warn_if_not_finite(total, "predicted standard deviations")
         parts = {
             "mean": mean,
             "std": total,
