@@ -6,6 +6,7 @@ EXAMPLE_ORDER = [
     "quickstart.py",
     "plot_dropout_overfitting.py",
     "plot_mc_dropout.py",
+    "plot_heteroscedastic.py",
     "grid_search_pipeline.py",
     "tune_with_optuna.py",
 ]
