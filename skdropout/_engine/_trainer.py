@@ -448,22 +448,25 @@ class MinibatchTrainer:
                 hidden(Z, workspace)
                 inputs.append(Z)
                 continue
-            dropped = self._dropped[i + 1][:n]
             if fuse_relu_and_mask:
                 # relu(Z) * mask == Z * (mask * (Z > 0)), and the factor in
                 # brackets is also what backpropagation multiplies by: one
                 # pass fewer each way than applying the ReLU and the mask
                 # apart. Where Z <= 0 the product is -0.0 or 0.0, which
                 # every later sum treats alike; where Z is -inf it is NaN,
-                # which step() catches and redoes the other way.
+                # which step() catches and redoes the other way. The
+                # backward pass needs the factor, not Z: the product can
+                # overwrite Z, which keeps one buffer fewer in cache.
                 factor = self._hidden_scratch[i][:n]
                 np.greater(Z, 0, out=factor)
                 factor *= mask
-                np.multiply(Z, factor, out=dropped)
+                Z *= factor
                 factors[i + 1] = factor
-            else:
-                hidden(Z, workspace)
-                np.multiply(Z, mask, out=dropped)
+                inputs.append(Z)
+                continue
+            dropped = self._dropped[i + 1][:n]
+            hidden(Z, workspace)
+            np.multiply(Z, mask, out=dropped)
             inputs.append(dropped)
         return inputs, factors
 
