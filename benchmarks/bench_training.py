@@ -137,6 +137,17 @@ TABLES = ["workloads", "layout", "small"]
 CALIBRATION_RUNS = 3
 
 
+# What every timing reads: wall-clock time, or with --cpu-time the CPU time
+# of this process (which, with --threads 1, leaves out the time other
+# processes on a busy machine take the core away).
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock_name = "wall"
+
+
+def clock():
+    return CLOCK[_clock_name]()
+
+
 # --------------------------------------------------------------- workloads
 class Workload:
     """One dataset with its network, batch size and task."""
@@ -253,7 +264,7 @@ def run_floor(wl, epochs, optimizer=False):
     rows = wl.batch_size
     n_samples = wl.X.shape[0]
     last = len(coefs) - 1
-    start_time = time.perf_counter()
+    start_time = clock()
     for _ in range(epochs):
         for start in range(0, n_samples, rows):
             stop = min(start + rows, n_samples)
@@ -267,7 +278,7 @@ def run_floor(wl, epochs, optimizer=False):
                 np.dot(inputs[i].T, deltas[i][:n], out=coef_grads[i])
             if adam is not None:
                 adam.update([flat], [flat_grad])
-    return time.perf_counter() - start_time, None
+    return clock() - start_time, None
 
 
 def run_floor_adam(wl, epochs):
@@ -290,9 +301,9 @@ def _mlp_params(wl, epochs):
 
 
 def _fit_timed(model, wl):
-    start = time.perf_counter()
+    start = clock()
     model.fit(wl.X, wl.y)
-    return time.perf_counter() - start, model
+    return clock() - start, model
 
 
 def run_sklearn(wl, epochs):
@@ -351,7 +362,7 @@ def run_torch(wl, epochs, threads=2):
     generator = torch.Generator().manual_seed(SEED)
     n_samples = X.shape[0]
 
-    start_time = time.perf_counter()
+    start_time = clock()
     model.train()
     for _ in range(epochs):
         perm = torch.randperm(n_samples, generator=generator)
@@ -366,7 +377,7 @@ def run_torch(wl, epochs, threads=2):
                 # row, i.e. the sub-tensors along dim 0.
                 for linear in linears:
                     linear.weight.renorm_(2, 0, max_norm)
-    return time.perf_counter() - start_time, model
+    return clock() - start_time, model
 
 
 RUNNERS = {
@@ -381,9 +392,9 @@ RUNNERS = {
 
 def time_predict(model, wl):
     method = model.predict_proba if wl.classify else model.predict
-    start = time.perf_counter()
+    start = clock()
     method(wl.X)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 # ---------------------------------------------------------------- the loop
@@ -491,9 +502,9 @@ def bench_layouts(repeats, n_rows, log):
                 ("sklearn", MLPClassifier),
             ):
                 gc.collect()
-                start = time.perf_counter()
+                start = clock()
                 cls(**LAYOUT_FIT).fit(X, y)
-                times[key, who].append(time.perf_counter() - start)
+                times[key, who].append(clock() - start)
             log(
                 f"    repeat {r + 1}/{repeats} {key[0]:>15} {key[1]}: "
                 f"skdropout {times[key, 'skdropout'][-1]:.3f} s, "
@@ -581,9 +592,9 @@ def bench_small(repeats, epochs, dtype, log):
         for r in range(repeats):
             for who, (cls, extra) in SMALL_CONTENDERS.items():
                 gc.collect()
-                start = time.perf_counter()
+                start = clock()
                 cls(**fit, **extra).fit(X, y)
-                times[who].append((time.perf_counter() - start) / epochs)
+                times[who].append((clock() - start) / epochs)
             log(
                 f"    repeat {r + 1}/{repeats} {name}: "
                 + ", ".join(f"{w} {t[-1] * 1e3:.3f} ms" for w, t in times.items())
@@ -799,6 +810,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--json", metavar="PATH", help="also dump raw timings here")
     parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with this process's CPU time instead of the wall clock "
+        "(meaningful with --threads 1: steadier on a busy machine)",
+    )
+    parser.add_argument(
         "--tables",
         default=",".join(TABLES),
         help="comma-separated subset of " + ",".join(TABLES),
@@ -814,7 +831,9 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    global _clock_name
     args = parse_args(argv)
+    _clock_name = "cpu" if args.cpu_time else "wall"
     warnings.simplefilter("ignore", ConvergenceWarning)
     use_torch = not args.no_torch and torch_version() is not None
     runners = {name: RUNNERS[name] for name in CONTENDERS}
@@ -832,6 +851,7 @@ def main(argv=None):
         "machine": info,
         "command": command_line(),
         "threads": args.threads,
+        "clock": _clock_name,
         "results": {},
     }
     print(f"Machine: {machine_line(info)}")
@@ -843,6 +863,8 @@ def main(argv=None):
     )
     if args.threads:
         print(f"Thread pools limited to {args.threads} thread(s) with --threads.")
+    if args.cpu_time:
+        print("Times are the process's CPU time (--cpu-time), not wall-clock time.")
     with limit_threads(args.threads):
         for dtype in args.dtype if "workloads" in args.tables else []:
             log(f"dtype {dtype}")
