@@ -78,7 +78,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"sgd", "adam"})],
+        # 'lbfgs' passes this check so that _check_solver can say why it is
+        # refused, instead of sklearn's bare list of the allowed values.
+        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -104,6 +106,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             Options(Real, {np.inf}),
         ],
+        # Only L-BFGS reads it; accepted so that sklearn MLP parameters carry over.
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout_rate": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "max_norm": [None, Interval(Real, 0, None, closed="neither")],
@@ -111,6 +115,16 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     }
 
     # ------------------------------------------------------------ validation
+    def _check_solver(self):
+        if self.solver == "lbfgs":
+            raise ValueError(
+                f"The 'solver' parameter of {type(self).__name__} cannot be "
+                "'lbfgs': L-BFGS is a full-batch quasi-Newton method, so it has "
+                "no minibatches to drop units in. Use solver='adam' (the "
+                "default) or 'sgd', or scikit-learn's MLP for an L-BFGS fit "
+                "without dropout."
+            )
+
     def _hidden_layer_sizes_list(self):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, dict | set | frozenset):
@@ -352,6 +366,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
 
         Returns the arguments of ``_run_epochs``.
         """
+        self._check_solver()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         hidden_layer_sizes = self._hidden_layer_sizes_list()

@@ -85,7 +85,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     solver : {'sgd', 'adam'}, default='adam'
         Optimizer of the weights: stochastic gradient descent with momentum,
-        or Adam (Kingma and Ba).
+        or Adam (Kingma and Ba). scikit-learn's third solver,
+        'lbfgs', is refused with a ``ValueError`` when fitting: a full-batch
+        quasi-Newton method has no minibatches to drop units in.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty; the penalty is divided by the minibatch's
@@ -158,6 +160,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     n_iter_no_change : int, default=10
         Number of epochs without progress (see ``tol``) before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of scikit-learn's 'lbfgs' solver.
+        Meaningful only for L-BFGS, which these estimators do not offer:
+        it is accepted and ignored so that the parameters of a scikit-learn
+        MLP (``get_params()``, a saved grid) carry over unchanged.
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the training loss, multiplied into
@@ -288,6 +296,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -316,6 +325,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.class_weight = class_weight
 
     # ---------------------------------------------------------------- hooks

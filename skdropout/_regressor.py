@@ -73,7 +73,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         ``input_dropout`` then set the noise level.
 
     solver : {'sgd', 'adam'}, default='adam'
-        Optimizer of the weights.
+        Optimizer of the weights. scikit-learn's third solver,
+        'lbfgs', is refused with a ``ValueError`` when fitting: a full-batch
+        quasi-Newton method has no minibatches to drop units in.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty, divided by the minibatch's total sample
@@ -142,6 +144,12 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     n_iter_no_change : int, default=10
         Number of epochs without progress (see ``tol``) before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of scikit-learn's 'lbfgs' solver.
+        Meaningful only for L-BFGS, which these estimators do not offer:
+        it is accepted and ignored so that the parameters of a scikit-learn
+        MLP (``get_params()``, a saved grid) carry over unchanged.
 
     Attributes
     ----------
@@ -260,6 +268,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -288,6 +297,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
 
     # ---------------------------------------------------------------- hooks
     def _loss_name(self):
