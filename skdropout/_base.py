@@ -151,6 +151,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     def _hidden_dropout_rates(self, n_hidden):
         """One drop probability per hidden layer, validated."""
         rates = self.dropout_rate
+        if isinstance(rates, bool | np.bool_):
+            # The parameter check lets False through as the number 0.
+            raise TypeError(
+                f"dropout_rate must be a float or a sequence of floats, got "
+                f"{rates!r}, a bool: give the rate itself (0.0 for no dropout)."
+            )
         if isinstance(rates, str | dict | set | frozenset):
             raise TypeError(
                 f"dropout_rate must be a float or a sequence of floats, got {rates!r}."
@@ -552,12 +558,20 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"X_val has {X_val.shape[0]} sample; a validation set needs at least 2."
             )
-        Y_val, labels = self._encode_validation_targets(y_val, X.dtype, y.shape[1])
+        try:
+            Y_val, labels = self._encode_validation_targets(y_val, X.dtype, y.shape[1])
+        except (TypeError, ValueError) as exc:
+            if "y_val" in str(exc):
+                raise
+            # sklearn's checks of a target speak of "Input" or of "y".
+            kind = ValueError if isinstance(exc, ValueError) else TypeError
+            raise kind(f"y_val: {exc}") from exc
         if Y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
                 f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
             )
-        sw_val = _checked_sample_weight(sw_val, X_val)
+        if sw_val is not None:
+            sw_val = _checked_validation_weight(sw_val, X_val)
         return _Split(X, y, sample_weight, X_val, labels, sw_val, Y_val, fit_weight)
 
     def _split_validation(self, X, y, sample_weight, fit_weight, random_state):
@@ -1128,6 +1142,23 @@ def _checked_sample_weight(sample_weight, X):
             "of X: scale the weights down."
         )
     return sample_weight
+
+
+def _checked_validation_weight(sample_weight_val, X_val):
+    """``sample_weight_val`` validated for ``X_val``, its errors naming it."""
+    n_rows = X_val.shape[0]
+    shape = np.shape(sample_weight_val)
+    if shape not in ((n_rows,), ()):
+        raise ValueError(
+            f"sample_weight_val has shape {shape}, expected ({n_rows},): one "
+            "weight per row of X_val."
+        )
+    try:
+        sample_weight_val = _checked_sample_weight(sample_weight_val, X_val)
+    except ValueError as exc:
+        # (All zeros included: sklearn's check refuses them.)
+        raise ValueError(f"sample_weight_val: {exc}") from exc
+    return sample_weight_val
 
 
 def _warn_if_not_finite(values, what):

@@ -317,7 +317,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
         _check_numeric_targets(y_val, "y_val")
-        y_val = check_array(y_val, ensure_2d=False, dtype=dtype)
+        y_val = check_array(y_val, ensure_2d=False, dtype=dtype, input_name="y_val")
         if self.loss == "poisson" and np.any(y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
         Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
