@@ -180,6 +180,12 @@ def metrics(estimator, split, trainer):
     return score, loss
 
 
+def record_failed_epoch(estimator):
+    """Append NaN for an epoch that diverged: its network was not scored."""
+    estimator.validation_scores_.append(np.nan)
+    estimator.validation_loss_curve_.append(np.nan)
+
+
 def record(estimator, validation):
     """Append an epoch's (score, loss), or None without a validation set."""
     if validation is not None:
