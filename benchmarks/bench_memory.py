@@ -15,6 +15,14 @@ Python subprocess:
 3. runs ``fit`` (hidden (64,), batch 256, ``max_iter=1``, float32
    throughout) or ``predict`` on X, and records the *peak* RSS.
 
+Each model's fit is also measured on X as a pandas DataFrame (rows
+``skdropout (DataFrame)`` and ``sklearn (DataFrame)``): the same values,
+made column by column so that the DataFrame holds them without a second
+copy; its values are column-major, as a DataFrame's are. skdropout copies
+such an X once into C order for its shuffled minibatch gathers (on
+column-major memory each gather would otherwise copy all of X), so that
+fit needs about one more X than the fit on the C-ordered array.
+
 Every RSS is ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (KiB on Linux),
 the high-water mark of the process so far, so the peak includes every
 temporary the phase allocated. The table reports the size of X, the three
@@ -51,6 +59,7 @@ SEED = 0
 DROPOUT_ON = {"dropout_rate": 0.5, "input_dropout": 0.2, "max_norm": 3.0}
 MODELS = ["skdropout", "sklearn"]
 PHASES = ["fit", "predict"]
+INPUTS = ["array", "dataframe"]
 MIB = 1024 * 1024
 
 
@@ -61,15 +70,30 @@ def peak_rss_bytes():
 
 
 # ------------------------------------------------------------------- child
-def make_data(n_rows, seed):
+def make_data(n_rows, seed, dataframe=False):
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_rows, N_FEATURES), dtype=np.float32)
+    if not dataframe:
+        X = rng.standard_normal((n_rows, N_FEATURES), dtype=np.float32)
+    else:
+        # The same values, drawn in blocks of rows into a column-major array
+        # (the layout a DataFrame keeps them in), which the DataFrame then
+        # wraps without a copy: X is never held twice.
+        X = np.empty((n_rows, N_FEATURES), dtype=np.float32, order="F")
+        for start in range(0, n_rows, 65536):
+            stop = min(start + 65536, n_rows)
+            X[start:stop] = rng.standard_normal(
+                (stop - start, N_FEATURES), dtype=np.float32
+            )
     # Kept in float32 so that X @ w makes no float64 copy of X.
     w = (rng.standard_normal(N_FEATURES) / np.sqrt(N_FEATURES)).astype(np.float32)
     y = X @ w
     y += 0.1 * rng.standard_normal(n_rows, dtype=np.float32)
+    if dataframe:
+        import pandas as pd
+
+        X = pd.DataFrame(X, copy=False)
     return X, y
 
 
@@ -89,16 +113,19 @@ def make_model(name):
     return MLPRegressor(**params)
 
 
-def child(model_name, phase, n_rows):
+def child(model_name, phase, n_rows, input_kind="array"):
     """Run one measurement and print its result as one JSON line."""
     import warnings
 
-    import numpy as np  # noqa: F401  (imported before the baseline on purpose)
+    import numpy as np  # (imported before the baseline on purpose)
     import sklearn  # noqa: F401
     from sklearn.exceptions import ConvergenceWarning
 
     import skdropout  # noqa: F401
 
+    dataframe = input_kind == "dataframe"
+    if dataframe:
+        import pandas  # noqa: F401  (before the baseline, as numpy)
     warnings.simplefilter("ignore", ConvergenceWarning)
     model = make_model(model_name)
     if phase == "predict":
@@ -107,7 +134,7 @@ def child(model_name, phase, n_rows):
         del X_small, y_small
     baseline = peak_rss_bytes()
 
-    X, y = make_data(n_rows, SEED)
+    X, y = make_data(n_rows, SEED, dataframe)
     after_x = peak_rss_bytes()
 
     if phase == "fit":
@@ -118,10 +145,11 @@ def child(model_name, phase, n_rows):
 
     dtype = model.coefs_[0].dtype.name
     result = {
-        "model": model_name,
+        "model": model_name if not dataframe else f"{model_name} (DataFrame)",
+        "input": input_kind,
         "phase": phase,
         "rows": n_rows,
-        "x_bytes": X.nbytes,
+        "x_bytes": np.asarray(X).nbytes,  # a view of a DataFrame's one block
         "baseline_bytes": baseline,
         "after_x_bytes": after_x,
         "peak_bytes": peak,
@@ -131,7 +159,7 @@ def child(model_name, phase, n_rows):
 
 
 # ------------------------------------------------------------------ parent
-def measure(model_name, phase, n_rows):
+def measure(model_name, phase, n_rows, input_kind="array"):
     cmd = [
         sys.executable,
         os.path.abspath(__file__),
@@ -142,6 +170,8 @@ def measure(model_name, phase, n_rows):
         phase,
         "--rows",
         str(n_rows),
+        "--input",
+        input_kind,
     ]
     out = subprocess.run(
         cmd, check=True, capture_output=True, text=True, env=_child_environment()
@@ -207,6 +237,9 @@ def parse_args(argv=None):
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", choices=MODELS, help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--input", choices=INPUTS, default="array", help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -216,13 +249,16 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.child:
-        child(args.model, args.phase, args.rows)
+        child(args.model, args.phase, args.rows, args.input)
         return
     results = []
     for model_name in MODELS:
         for phase in PHASES:
             print(f"measuring {model_name} {phase} ...", file=sys.stderr, flush=True)
             results.append(measure(model_name, phase, args.rows))
+    for model_name in MODELS:
+        print(f"measuring {model_name} fit on a DataFrame ...", file=sys.stderr)
+        results.append(measure(model_name, "fit", args.rows, "dataframe"))
     dtypes = sorted({r["model_dtype"] for r in results})
     print(f"Command: `{command_line()}`")
     print(

@@ -60,6 +60,25 @@ chooses the number of epochs ``E`` (the same for every contender, at most
 ``--quick``); the warm-up includes the fit's fixed costs, scaled up with
 the data, so timed fits come out somewhat shorter (about 2-3 s).
 
+Two more tables (``--tables``) follow the workloads':
+
+- ``layout``: the fit of issue 15, a user's first contact: 4000 x 784
+  uniform [0, 1) rows, 10 random classes (``--quick``: 1000 rows), hidden
+  (50,), ``solver='sgd'``, ``max_iter=10``, the estimators' defaults
+  otherwise (dropout 0.5, max-norm 3), given as a C-ordered array, a
+  Fortran-ordered one, a pandas DataFrame, a column-sliced view, and in
+  float32 as a C-ordered array and a DataFrame. Each layout is fitted by
+  skdropout and by sklearn's ``MLPClassifier`` (same settings), all
+  interleaved; the table gives seconds per fit and skdropout's time over
+  its time on the C-ordered array of the same dtype and over sklearn's on
+  the same input.
+- ``small``: seconds per epoch on small data sets (iris, breast cancer,
+  ``make_moons(500, noise=0.3)``, standardised), the classifier's defaults
+  with dropout on (0.5, max-norm 3) and off (0, no max-norm), ``tol=0`` so
+  that every fit runs its ``max_iter`` epochs (200; ``--quick``: 50), and
+  sklearn's ``MLPClassifier`` alike, interleaved. Where a minibatch is
+  small, the fixed cost of each step shows: on/off is its measure.
+
 On a shared machine, ``--threads 1`` (single-threaded BLAS and torch, via
 threadpoolctl) gives steadier numbers than two spinning BLAS threads
 competing with another process for the same two cores.
@@ -72,6 +91,8 @@ From the repository root::
     PYTHONPATH=. python benchmarks/bench_training.py --quick     # about a minute
     PYTHONPATH=. python benchmarks/bench_training.py --workloads W1,W3 \\
         --dtype float32,float64 --repeats 5 --json timings.json
+    PYTHONPATH=. python benchmarks/bench_training.py --tables layout,small \\
+        --repeats 7 --threads 1
 
 The tables go to stdout, progress (every timing as it is taken) to stderr.
 
@@ -96,9 +117,10 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._engine._optimizers import AdamOptimizer
@@ -111,7 +133,19 @@ DROPOUT_OFF = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
 ALPHA = 1e-4  # the estimators' default L2 penalty, spelled out for torch
 WARMUP_ROWS = 2048
 MAX_EPOCHS = 200
+TABLES = ["workloads", "layout", "small"]
 CALIBRATION_RUNS = 3
+
+
+# What every timing reads: wall-clock time, or with --cpu-time the CPU time
+# of this process (which, with --threads 1, leaves out the time other
+# processes on a busy machine take the core away).
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock_name = "wall"
+
+
+def clock():
+    return CLOCK[_clock_name]()
 
 
 # --------------------------------------------------------------- workloads
@@ -230,7 +264,7 @@ def run_floor(wl, epochs, optimizer=False):
     rows = wl.batch_size
     n_samples = wl.X.shape[0]
     last = len(coefs) - 1
-    start_time = time.perf_counter()
+    start_time = clock()
     for _ in range(epochs):
         for start in range(0, n_samples, rows):
             stop = min(start + rows, n_samples)
@@ -244,7 +278,7 @@ def run_floor(wl, epochs, optimizer=False):
                 np.dot(inputs[i].T, deltas[i][:n], out=coef_grads[i])
             if adam is not None:
                 adam.update([flat], [flat_grad])
-    return time.perf_counter() - start_time, None
+    return clock() - start_time, None
 
 
 def run_floor_adam(wl, epochs):
@@ -267,9 +301,9 @@ def _mlp_params(wl, epochs):
 
 
 def _fit_timed(model, wl):
-    start = time.perf_counter()
+    start = clock()
     model.fit(wl.X, wl.y)
-    return time.perf_counter() - start, model
+    return clock() - start, model
 
 
 def run_sklearn(wl, epochs):
@@ -328,7 +362,7 @@ def run_torch(wl, epochs, threads=2):
     generator = torch.Generator().manual_seed(SEED)
     n_samples = X.shape[0]
 
-    start_time = time.perf_counter()
+    start_time = clock()
     model.train()
     for _ in range(epochs):
         perm = torch.randperm(n_samples, generator=generator)
@@ -343,7 +377,7 @@ def run_torch(wl, epochs, threads=2):
                 # row, i.e. the sub-tensors along dim 0.
                 for linear in linears:
                     linear.weight.renorm_(2, 0, max_norm)
-    return time.perf_counter() - start_time, model
+    return clock() - start_time, model
 
 
 RUNNERS = {
@@ -358,9 +392,9 @@ RUNNERS = {
 
 def time_predict(model, wl):
     method = model.predict_proba if wl.classify else model.predict
-    start = time.perf_counter()
+    start = clock()
     method(wl.X)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 # ---------------------------------------------------------------- the loop
@@ -414,6 +448,188 @@ def bench_workload(wl, runners, repeats, target, log):
         "seconds_per_epoch": fit_times,
         "predict_seconds": predict_times,
     }
+
+
+# ------------------------------------------------- input layouts, small data
+LAYOUTS = [
+    ("C-ordered", "float64"),
+    ("Fortran-ordered", "float64"),
+    ("DataFrame", "float64"),
+    ("column view", "float64"),
+    ("C-ordered", "float32"),
+    ("DataFrame", "float32"),
+]
+LAYOUT_FIT = {
+    "hidden_layer_sizes": (50,),
+    "solver": "sgd",
+    "max_iter": 10,
+    "random_state": SEED,
+}
+
+
+def layout_inputs(n):
+    """The issue-15 data, ``n`` rows, in every layout of ``LAYOUTS``; labels."""
+    import pandas as pd
+
+    rng = np.random.RandomState(SEED)
+    X = rng.rand(n, 784)
+    y = rng.randint(0, 10, n)
+    inputs = {}
+    for layout, dtype in LAYOUTS:
+        Xd = X.astype(dtype)
+        if layout == "Fortran-ordered":
+            Xd = np.asfortranarray(Xd)
+        elif layout == "DataFrame":
+            Xd = pd.DataFrame(Xd)
+        elif layout == "column view":
+            wide = np.empty((n, 2 * X.shape[1]), dtype=dtype)
+            wide[:, ::2] = Xd
+            Xd = wide[:, ::2]
+        inputs[layout, dtype] = Xd
+    return inputs, y
+
+
+def bench_layouts(repeats, n_rows, log):
+    """Seconds per fit of skdropout and sklearn on every input layout."""
+    inputs, y = layout_inputs(n_rows)
+    times = {(key, who): [] for key in inputs for who in ("skdropout", "sklearn")}
+    for X in inputs.values():  # warm-up: imports, BLAS threads, caches
+        DropoutMLPClassifier(**{**LAYOUT_FIT, "max_iter": 1}).fit(X, y)
+    for r in range(repeats):
+        for key, X in inputs.items():
+            for who, cls in (
+                ("skdropout", DropoutMLPClassifier),
+                ("sklearn", MLPClassifier),
+            ):
+                gc.collect()
+                start = clock()
+                cls(**LAYOUT_FIT).fit(X, y)
+                times[key, who].append(clock() - start)
+            log(
+                f"    repeat {r + 1}/{repeats} {key[0]:>15} {key[1]}: "
+                f"skdropout {times[key, 'skdropout'][-1]:.3f} s, "
+                f"sklearn {times[key, 'sklearn'][-1]:.3f} s"
+            )
+    return {
+        "n_samples": int(y.shape[0]),
+        "fit": LAYOUT_FIT,
+        "seconds_per_fit": [
+            {
+                "layout": layout,
+                "dtype": dtype,
+                "skdropout": times[(layout, dtype), "skdropout"],
+                "sklearn": times[(layout, dtype), "sklearn"],
+            }
+            for layout, dtype in inputs
+        ],
+    }
+
+
+def layout_table(result):
+    header = [
+        "input",
+        "dtype",
+        "skdropout (s)",
+        "sklearn (s)",
+        "skdropout / skdropout on C-ordered",
+        "skdropout / sklearn",
+        "per-repeat skdropout / sklearn",
+    ]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---", "---"] + ["---:"] * (len(header) - 2)) + "|",
+    ]
+    rows = result["seconds_per_fit"]
+    c_ordered = {
+        r["dtype"]: _median(r["skdropout"]) for r in rows if r["layout"] == "C-ordered"
+    }
+    for r in rows:
+        ours, theirs = _median(r["skdropout"]), _median(r["sklearn"])
+        per_repeat = [a / b for a, b in zip(r["skdropout"], r["sklearn"])]
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["layout"],
+                    r["dtype"],
+                    _fmt_seconds(ours),
+                    _fmt_seconds(theirs),
+                    _fmt_ratio(ours, c_ordered.get(r["dtype"])),
+                    _fmt_ratio(ours, theirs),
+                    f"{min(per_repeat):.3g}-{max(per_repeat):.3g}",
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def small_datasets():
+    """Small classification sets, standardised: (name, X, y)."""
+    X, y = load_iris(return_X_y=True)
+    yield "iris 150x4", X, y
+    X, y = load_breast_cancer(return_X_y=True)
+    yield "breast cancer 569x30", X, y
+    X, y = make_moons(500, noise=0.3, random_state=SEED)
+    yield "moons 500x2", X, y
+
+
+SMALL_CONTENDERS = {
+    "dropout on": (DropoutMLPClassifier, {"dropout_rate": 0.5, "max_norm": 3.0}),
+    "dropout off": (DropoutMLPClassifier, {"dropout_rate": 0.0, "max_norm": None}),
+    "sklearn": (MLPClassifier, {}),
+}
+
+
+def bench_small(repeats, epochs, dtype, log):
+    """Seconds per epoch, dropout on and off, on the small data sets."""
+    fit = {"max_iter": epochs, "tol": 0.0, "n_iter_no_change": epochs + 10}
+    fit["random_state"] = SEED
+    results = []
+    for name, X, y in small_datasets():
+        X = StandardScaler().fit_transform(X).astype(dtype)
+        times = {who: [] for who in SMALL_CONTENDERS}
+        for r in range(repeats):
+            for who, (cls, extra) in SMALL_CONTENDERS.items():
+                gc.collect()
+                start = clock()
+                cls(**fit, **extra).fit(X, y)
+                times[who].append((clock() - start) / epochs)
+            log(
+                f"    repeat {r + 1}/{repeats} {name}: "
+                + ", ".join(f"{w} {t[-1] * 1e3:.3f} ms" for w, t in times.items())
+            )
+        results.append({"dataset": name, "epochs": epochs, "seconds_per_epoch": times})
+    return results
+
+
+def small_table(results):
+    header = [
+        "data set",
+        "dropout on (ms)",
+        "dropout off (ms)",
+        "sklearn (ms)",
+        "on/off",
+        "per-repeat on/off",
+        "on/sklearn",
+    ]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    for res in results:
+        t = res["seconds_per_epoch"]
+        on, off, sk = (_median(t[w]) for w in SMALL_CONTENDERS)
+        per_repeat = [a / b for a, b in zip(t["dropout on"], t["dropout off"])]
+        cells = [
+            f"{res['dataset']} (E={res['epochs']})",
+            *(f"{v * 1e3:.4g}" for v in (on, off, sk)),
+            _fmt_ratio(on, off),
+            f"{min(per_repeat):.3g}-{max(per_repeat):.3g}",
+            _fmt_ratio(on, sk),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------- reporting
@@ -593,15 +809,31 @@ def parse_args(argv=None):
         "by default BLAS is left alone and torch gets 2",
     )
     parser.add_argument("--json", metavar="PATH", help="also dump raw timings here")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with this process's CPU time instead of the wall clock "
+        "(meaningful with --threads 1: steadier on a busy machine)",
+    )
+    parser.add_argument(
+        "--tables",
+        default=",".join(TABLES),
+        help="comma-separated subset of " + ",".join(TABLES),
+    )
     args = parser.parse_args(argv)
     check_selection_arguments(parser, args, "workloads")
+    args.tables = [t.strip() for t in args.tables.split(",") if t.strip()]
+    if not args.tables or not set(args.tables) <= set(TABLES):
+        parser.error("--tables must name some of " + ", ".join(TABLES))
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
     return args
 
 
 def main(argv=None):
+    global _clock_name
     args = parse_args(argv)
+    _clock_name = "cpu" if args.cpu_time else "wall"
     warnings.simplefilter("ignore", ConvergenceWarning)
     use_torch = not args.no_torch and torch_version() is not None
     runners = {name: RUNNERS[name] for name in CONTENDERS}
@@ -619,6 +851,7 @@ def main(argv=None):
         "machine": info,
         "command": command_line(),
         "threads": args.threads,
+        "clock": _clock_name,
         "results": {},
     }
     print(f"Machine: {machine_line(info)}")
@@ -630,8 +863,10 @@ def main(argv=None):
     )
     if args.threads:
         print(f"Thread pools limited to {args.threads} thread(s) with --threads.")
+    if args.cpu_time:
+        print("Times are the process's CPU time (--cpu-time), not wall-clock time.")
     with limit_threads(args.threads):
-        for dtype in args.dtype:
+        for dtype in args.dtype if "workloads" in args.tables else []:
             log(f"dtype {dtype}")
             results = []
             for name in args.workloads:
@@ -640,6 +875,23 @@ def main(argv=None):
             report["results"][dtype] = results
             print(f"\n### {dtype}\n")
             print(markdown_table(results), flush=True)
+        if "layout" in args.tables:
+            log("input layouts")
+            report["layouts"] = layouts = bench_layouts(
+                args.repeats, 1000 if args.quick else 4000, log
+            )
+            print(
+                f"\n### Input layouts: seconds per fit ({layouts['n_samples']} x 784, "
+                f"{layouts['fit']}), median of {args.repeats}\n"
+            )
+            print(layout_table(layouts), flush=True)
+        for dtype in args.dtype if "small" in args.tables else []:
+            log(f"small data sets, {dtype}")
+            epochs = 50 if args.quick else 200
+            small = bench_small(args.repeats, epochs, np.dtype(dtype), log)
+            report.setdefault("small", {})[dtype] = small
+            print(f"\n### Small data sets, {dtype}: milliseconds per epoch\n")
+            print(small_table(small), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

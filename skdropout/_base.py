@@ -134,7 +134,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
     ):
         # What a call that fails leaves behind: see _fit_state.
         call = CallState(self, incremental)
-        try:
+        with call.refused_on_failure():
             if incremental:
                 # scikit-learn skips the parameter check for partial_fit on
                 # a fitted estimator; a parameter set since then (a dropout
@@ -146,9 +146,6 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             plan = _fit_setup.prepare(
                 self, X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
             )
-        except BaseException:
-            call.refuse()
-            raise
         run_epochs(self, plan, call)
         return self
 

@@ -39,7 +39,7 @@ def run_epochs(estimator, plan, call):
     stopping = EarlyStopping(est)
     call.watch(stopping)
     fitted_copy = functools.partial(_fitted_copy_attributes, est, stopping)
-    try:
+    with call.refused_on_failure():
         fit_ctx = est._init_callback_context(
             task_name="partial_fit" if plan.incremental else "fit",
             max_subtasks=1 if plan.incremental else est.max_iter,
@@ -57,10 +57,6 @@ def run_epochs(estimator, plan, call):
         # The state at the end of the last completed epoch: what a diverged
         # or interrupted fit falls back to.
         checkpoint = Checkpoint([plan.flat_params], est._optimizer)
-    except BaseException:
-        # A Ctrl-C too: nothing has trained.
-        call.refuse()
-        raise
     probe = X[: min(n_samples, _divergence.PROBE_ROWS)]
     with np.errstate(over="ignore", invalid="ignore"):
         blowup = BlowUpRule(
@@ -75,6 +71,7 @@ def run_epochs(estimator, plan, call):
             try:
                 epoch_ctx.call_on_fit_task_begin(estimator=est, **hook_data)
             except Exception:
+                # Refused as the first epoch begins: as if refused at setup.
                 # (A KeyboardInterrupt is an interrupt, handled below.)
                 if est.n_iter_ == 0:
                     call.refuse()

@@ -20,6 +20,7 @@ guide's reliability page states them for users):
 """
 
 import warnings
+from contextlib import contextmanager
 
 from ._utils import user_stacklevel
 
@@ -69,15 +70,23 @@ class CallState:
         """Let the paths back drop or restore ``stopping``'s best weights."""
         self._stopping = stopping
 
+    @contextmanager
+    def refused_on_failure(self):
+        """Run a block of the call's set-up: if it raises, :meth:`refuse`."""
+        try:
+            yield
+        except BaseException:
+            # A Ctrl-C too: nothing has trained.
+            self.refuse()
+            raise
+
     def refuse(self):
         """Put the estimator back as the call found it.
 
         scikit-learn's callback bookkeeping is left alone: its decorator
         around ``fit`` still needs it to tear the callbacks down.
         """
-        self._put_back_unprojected()
-        if self._stopping is not None:
-            self._stopping.forget_best()
+        self._put_back_start()
         estimator = self._estimator
         for name in list(vars(estimator)):
             if not name.startswith(_CALLBACK_ATTRIBUTES):
@@ -96,9 +105,7 @@ class CallState:
             # stopping's copy of the projected one), and the record that was
             # re-scored on the projected network goes back too. A fresh
             # network keeps its projection: it never was the user's.
-            self._put_back_unprojected()
-            if self._stopping is not None:
-                self._stopping.forget_best()
+            self._put_back_start()
             estimator.best_validation_score_ = self._attributes.get(
                 "best_validation_score_"
             )
@@ -115,6 +122,10 @@ class CallState:
         if self._stopping is not None:
             self._stopping.restore_best()
 
-    def _put_back_unprojected(self):
+    def _put_back_start(self):
+        # The weights as the call found them, and no copies of the
+        # projected ones for early stopping to restore.
         if self._unprojected is not None:
             self._flat_params[...] = self._unprojected
+        if self._stopping is not None:
+            self._stopping.forget_best()

@@ -80,6 +80,64 @@ def test_floor_arrays_and_optimizer_are_in_the_workload_dtype(bench_training, dt
     assert {a.dtype for a in arrays} == {np.dtype(dtype)}
 
 
+def test_layout_table_times_every_layout_for_both_models(bench_training):
+    result = bench_training.bench_layouts(1, 64, log=lambda message: None)
+    rows = result["seconds_per_fit"]
+    assert [(r["layout"], r["dtype"]) for r in rows] == bench_training.LAYOUTS
+    assert all(r[who][0] > 0 for r in rows for who in ("skdropout", "sklearn"))
+    header, rule, *lines = bench_training.layout_table(result).splitlines()
+    assert len(lines) == len(bench_training.LAYOUTS)
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert len(cells) == header.count("|") - 1
+        assert "–" not in cells
+        if cells[0] == "C-ordered":
+            assert cells[4] == "1"  # its own time over itself
+
+
+def test_layout_inputs_hold_the_same_values_in_each_layout(bench_training):
+    inputs, _ = bench_training.layout_inputs(20)
+    reference = inputs["C-ordered", "float64"]
+    assert reference.flags.c_contiguous
+    assert np.asarray(inputs["Fortran-ordered", "float64"]).flags.f_contiguous
+    view = inputs["column view", "float64"]
+    assert not view.flags.c_contiguous and not view.flags.f_contiguous
+    for (_layout, dtype), X in inputs.items():
+        np.testing.assert_array_equal(np.asarray(X), reference.astype(dtype))
+
+
+def test_small_data_table_reports_dropout_on_over_off(bench_training):
+    results = bench_training.bench_small(
+        1, 2, np.dtype(np.float32), log=lambda message: None
+    )
+    assert len(results) == 3
+    header, rule, *lines = bench_training.small_table(results).splitlines()
+    for res, line in zip(results, lines):
+        times = res["seconds_per_epoch"]
+        assert set(times) == set(bench_training.SMALL_CONTENDERS)
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert len(cells) == header.count("|") - 1
+        on, off = times["dropout on"][0], times["dropout off"][0]
+        assert float(cells[4]) == pytest.approx(on / off, rel=0.01)
+
+
+def test_memory_script_measures_a_dataframe_fit():
+    bench_memory = load_script("bench_memory")
+    result = bench_memory.measure("skdropout", "fit", 5000, "dataframe")
+    assert result["model"] == "skdropout (DataFrame)"
+    assert result["x_bytes"] == 5000 * bench_memory.N_FEATURES * 4
+    assert result["peak_bytes"] >= result["after_x_bytes"] >= result["baseline_bytes"]
+
+
+def test_memory_script_dataframe_holds_the_array_values():
+    bench_memory = load_script("bench_memory")
+    X, y = bench_memory.make_data(1000, 0)
+    frame, y_frame = bench_memory.make_data(1000, 0, dataframe=True)
+    np.testing.assert_array_equal(frame.to_numpy(), X)
+    assert frame.to_numpy().flags.f_contiguous
+    np.testing.assert_allclose(y_frame, y, rtol=1e-5, atol=1e-5)
+
+
 def test_memory_script_measures_a_fit_in_a_child_process():
     bench_memory = load_script("bench_memory")
     result = bench_memory.measure("skdropout", "fit", 5000)
@@ -114,6 +172,8 @@ def test_optimizer_script_times_every_numpy_contender():
     [
         ("bench_training", ["--workloads", ","]),
         ("bench_training", ["--dtype", ","]),
+        ("bench_training", ["--tables", ","]),
+        ("bench_training", ["--tables", "layouts"]),
         ("bench_optimizer", ["--networks", ","]),
         ("bench_optimizer", ["--networks", "W4"]),
         ("bench_optimizer", ["--steps", "0"]),

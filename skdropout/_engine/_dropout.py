@@ -23,6 +23,9 @@ import numpy as np
 # 0.5, the default, needs a single bit per unit: a 64-bit draw masks 64
 # units (unpacked, then scaled), which halves the cost of a mask.
 _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
+# Row b: the eight bits of the byte b, most significant first (the order of
+# np.unpackbits). Scaled, it turns each random byte into eight mask entries.
+_BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
 _UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
 _ONE_BIT = "bit"  # the variate kind of rate 0.5
 
@@ -81,6 +84,8 @@ class DropoutMasks:
             raise ValueError(f"kind must be 'bernoulli' or 'gaussian', got {kind!r}")
         self.kind = kind
         self.rates = [float(r) for r in rates]
+        # Asked at every training step: computed once.
+        self._any_active = any(rate > 0 for rate in self.rates)
         self.dtype = np.dtype(dtype)
         self.rng = rng
         if rng is None and self.any_active:
@@ -96,11 +101,18 @@ class DropoutMasks:
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
         ]
         self._sigmas = [self.dtype.type(np.sqrt(r / (1.0 - r))) for r in self.rates]
+        # The one-bit masks' table: 0 or the scale for each bit of a byte.
+        self._bit_tables = [
+            (_BITS_OF_BYTE * scale).astype(self.dtype)
+            if kind == "bernoulli" and variate is _ONE_BIT
+            else None
+            for (variate, _), scale in zip(self._thresholds, self._scales)
+        ]
 
     @property
     def any_active(self):
         """True if at least one layer is dropped out."""
-        return any(rate > 0 for rate in self.rates)
+        return self._any_active
 
     def sample(self, layer, n_rows):
         """Draw a fresh mask for ``layer`` over ``n_rows`` rows.
@@ -113,12 +125,13 @@ class DropoutMasks:
         """
         if self.rates[layer] == 0:
             return None
-        buffer = self._buffers[layer]
-        if buffer is None:
-            buffer = np.empty((self.max_rows, self.widths[layer]), dtype=self.dtype)
-            self._buffers[layer] = buffer
-        mask = buffer[:n_rows]
-        self._fill(mask, layer)
+        flat = self._buffers[layer]
+        width = self.widths[layer]
+        if flat is None:
+            flat = np.empty(_padded(self.max_rows * width), dtype=self.dtype)
+            self._buffers[layer] = flat
+        mask = flat[: n_rows * width].reshape(n_rows, width)
+        self._fill(mask, layer, flat)
         return mask
 
     def sample_flat(self, layer, size):
@@ -129,11 +142,16 @@ class DropoutMasks:
         """
         if self.rates[layer] == 0:
             return None
-        mask = np.empty(size, dtype=self.dtype)
-        self._fill(mask, layer)
+        flat = np.empty(_padded(size), dtype=self.dtype)
+        mask = flat[:size]
+        self._fill(mask, layer, flat)
         return mask
 
-    def _fill(self, mask, layer):
+    def _fill(self, mask, layer, flat):
+        """Fill ``mask``, whose entries are the first of the 1-D ``flat``.
+
+        ``flat`` has room for the mask rounded up to whole bytes of bits.
+        """
         if self.kind == "gaussian":
             self.rng.standard_normal(out=mask, dtype=self.dtype)
             mask *= self._sigmas[layer]
@@ -141,12 +159,22 @@ class DropoutMasks:
             return
         variate_dtype, threshold = self._thresholds[layer]
         if variate_dtype is _ONE_BIT:
-            # random_raw and unpackbits have no out= argument: these two small
-            # temporaries (an eighth and the size of the mask in bytes) are
-            # the only allocations per mask.
+            # random_raw has no out= argument: this small temporary (an
+            # eighth of the mask in bytes) is the one allocation per mask.
+            # Each byte picks its row of eight entries in the layer's table:
+            # one pass that writes the mask, where unpacking the bits and
+            # scaling them took three; the same entries, bit for bit, in the
+            # same order. The indices are bytes, all valid: mode="clip"
+            # skips the bounds check.
+            n_bytes = -(-mask.size // 8)
             raw = self.rng.bit_generator.random_raw(-(-mask.size // 64))
-            bits = np.unpackbits(raw.view(np.uint8), count=mask.size)
-            np.multiply(bits.reshape(mask.shape), self._scales[layer], out=mask)
+            np.take(
+                self._bit_tables[layer],
+                raw.view(np.uint8)[:n_bytes],
+                axis=0,
+                out=flat[: 8 * n_bytes].reshape(n_bytes, 8),
+                mode="clip",
+            )
             return
         if variate_dtype is None:
             self.rng.random(out=mask, dtype=self.dtype)
@@ -159,3 +187,8 @@ class DropoutMasks:
             variates = raw.view(variate_dtype)[: mask.size].reshape(mask.shape)
             np.greater_equal(variates, threshold, out=mask)
         mask *= self._scales[layer]
+
+
+def _padded(size):
+    """``size`` rounded up to a multiple of 8 (whole bytes of mask bits)."""
+    return -(-size // 8) * 8

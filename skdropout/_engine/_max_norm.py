@@ -1,5 +1,7 @@
 """The max-norm constraint of Srivastava et al. (2014), section 5.1."""
 
+import math
+
 import numpy as np
 
 
@@ -95,26 +97,30 @@ def _project_columns(coef, max_norm, norms=None):
         return _project_with_scaled_columns(coef, max_norm)
     _column_squares(coef, norms)
     # Most steps leave every column inside the ball: then the squared norms
-    # answer the question and the square roots are not needed.
-    largest_square = float(norms.max())
+    # answer the question and the square roots are not needed. (The ufuncs'
+    # own reductions: ndarray.max adds a Python layer that costs more than
+    # the reduction on a small network's few columns.)
+    largest_square = float(np.maximum.reduce(norms))
     if largest_square <= max_norm * max_norm:
-        return 0, np.sqrt(largest_square)
-    if np.isinf(largest_square):
+        return 0, math.sqrt(largest_square)
+    if math.isinf(largest_square):
         # Only after a huge step: worth a slow pass to rescale the columns
         # rather than scale them by max_norm / inf = 0.
         return _project_with_scaled_columns(coef, max_norm)
+    # The factor of every column, max_norm / max(norm, max_norm): exactly 1
+    # for a column inside the ball (left as it is by the multiplication),
+    # max_norm / norm for a longer one, and below 1 exactly for those (a
+    # quotient below 1 by at least 2**-53 never rounds up to 1). fmax takes
+    # a NaN norm (a diverged network) as max_norm: such a column is left as
+    # it is, and the NaN is passed on to the callers, who must keep checking.
+    # One broadcast pass over the matrix, cheaper than gathering and
+    # scattering columns.
     np.sqrt(norms, out=norms)
-    too_long = norms > max_norm
-    n_clipped = int(np.count_nonzero(too_long))
-    if n_clipped:
-        # One broadcast pass over the matrix, cheaper than gathering and
-        # scattering columns; a factor of exactly 1 leaves a column as it is.
-        np.divide(max_norm, norms, out=norms, where=too_long)
-        norms[~too_long] = 1
-        coef *= norms
-    # With NaN norms (a diverged network) nothing compares True and the NaN
-    # is passed on: callers must then keep checking.
-    return n_clipped, max_norm if n_clipped else np.sqrt(largest_square)
+    np.fmax(norms, max_norm, out=norms)
+    np.divide(max_norm, norms, out=norms)
+    n_clipped = norms.size - int(np.count_nonzero(norms == 1))
+    coef *= norms
+    return n_clipped, max_norm if n_clipped else math.sqrt(largest_square)
 
 
 # Relative slack on every bound below: it absorbs the rounding of the norms

@@ -107,8 +107,15 @@ class MinibatchTrainer:
         # input, whose width may be huge.
         self._dropped = [None] + [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
         self._deltas = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
-        self._deriv_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
+        # Per hidden layer: where the forward pass writes the fused ReLU-and-
+        # mask factor it hands to the backward pass (see _forward_train), or
+        # else the scratch the activation's derivative works in.
+        self._hidden_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
         self._X_buffer = None  # allocated on first gather, in X's width
+        # The C-ordered copy of a column-major or strided X that shuffled
+        # epochs gather from, and the X it copies (see _shuffled_rows).
+        self._copied_from = None
+        self._row_major = None
         self._Y_buffer = np.empty((rows, units[-1]), dtype=dtype)
         self._sw_buffer = np.empty(rows, dtype=dtype)
         self._sw_scaled = np.empty(rows, dtype=dtype)
@@ -141,6 +148,9 @@ class MinibatchTrainer:
         self.constraint = (
             None if max_norm is None else MaxNormConstraint(self.coefs, max_norm)
         )
+        # Whether a dropped-out ReLU layer may multiply by one fused factor
+        # (see _forward_train). Configuration only: a step that needs the
+        # ReLU and the mask apart asks for that explicitly.
         self._relu_folds_into_mask = activation == "relu"
 
     # ------------------------------------------------------------------ epoch
@@ -210,12 +220,34 @@ class MinibatchTrainer:
         if sp.issparse(X):
             X_batch = X[idx]
         else:
+            X = self._shuffled_rows(X)
             X_batch = np.take(X, idx, axis=0, out=self._rows_buffer(X)[:n], mode="clip")
         Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n], mode="clip")
         sw = None
         if sample_weight is not None:
             sw = np.take(sample_weight, idx, out=self._sw_buffer[:n], mode="clip")
         return X_batch, Y_batch, sw
+
+    def _shuffled_rows(self, X):
+        """``X``, or a C-ordered copy of it made once per trainer, to gather from.
+
+        np.take copies a whole array that is not C-contiguous (a DataFrame's
+        values, a Fortran-ordered or column-sliced array) into C order before
+        taking any row: for a shuffled minibatch that is the whole of X per
+        batch, several times the rest of the step. One copy made at the first
+        shuffled gather and kept while the same X comes back (the trainer
+        lives for one fit) costs one pass over X per fit instead; it doubles
+        the memory X takes during the fit, where C-ordered input needs no
+        copy. The gathered rows are the same values either way, so the fit
+        is the same as on C-ordered input, to the bit.
+        """
+        if X.flags.c_contiguous:
+            return X
+        if self._copied_from is not X:
+            self._row_major = None  # let the old copy go before making the new
+            self._row_major = np.ascontiguousarray(X)
+            self._copied_from = X
+        return self._row_major
 
     def _rows_buffer(self, X):
         """The reused buffer for a minibatch of X's rows, made on first use."""
@@ -245,20 +277,15 @@ class MinibatchTrainer:
         if sample_weight is not None and not sample_weight.any():
             return 0.0
         masks = self.sample_masks(X_batch) if self.masks.any_active else None
-        loss = self.loss_and_gradients(
-            X_batch, Y_batch, sample_weight, masks, penalty_gradient=False
-        )
-        if not math.isfinite(loss) and masks is not None and self._relu_folds_into_mask:
+        fused = masks is not None and self._relu_folds_into_mask
+        loss = self._backpropagate(X_batch, Y_batch, sample_weight, masks, fused)
+        if fused and not math.isfinite(loss):
             # A pre-activation of -inf (an overflow) is 0 after the ReLU,
-            # but -inf * 0 is NaN in the folded product: the same batch and
+            # but -inf * 0 is NaN in the fused product: the same batch and
             # masks again, the ReLU and the mask apart, decide divergence.
-            self._relu_folds_into_mask = False
-            try:
-                loss = self.loss_and_gradients(
-                    X_batch, Y_batch, sample_weight, masks, penalty_gradient=False
-                )
-            finally:
-                self._relu_folds_into_mask = True
+            loss = self._backpropagate(
+                X_batch, Y_batch, sample_weight, masks, fuse_relu_and_mask=False
+            )
         # The optimizer adds the L2 term's gradient slice by slice, while each
         # slice of weights and gradients is in cache for its own update,
         # rather than in two passes of their own over all the weights.
@@ -297,13 +324,34 @@ class MinibatchTrainer:
         -------
         loss : float
         """
+        return self._backpropagate(
+            X_batch,
+            Y_batch,
+            sample_weight,
+            masks,
+            fuse_relu_and_mask=self._relu_folds_into_mask,
+            penalty_gradient=penalty_gradient,
+        )
+
+    def _backpropagate(
+        self,
+        X_batch,
+        Y_batch,
+        sample_weight,
+        masks,
+        fuse_relu_and_mask,
+        penalty_gradient=False,
+    ):
+        """:meth:`loss_and_gradients`, saying whether ReLU and mask may fuse."""
         n = X_batch.shape[0]
         n_layers = len(self.coefs)
         last = n_layers - 1
         if masks is None:
             masks = [None] * n_layers
         sparse = sp.issparse(X_batch)
-        inputs = self._forward_train(X_batch, masks, n, sparse)
+        inputs, factors = self._forward_train(
+            X_batch, masks, n, sparse, fuse_relu_and_mask
+        )
         out = self._act[last][:n]
 
         sw_sum = _batch_weight(n, sample_weight)
@@ -330,14 +378,13 @@ class MinibatchTrainer:
         for i in range(last, 0, -1):
             below = self._deltas[i - 1][:n]
             np.dot(delta, self.coefs[i].T, out=below)
-            if masks[i] is not None and self._relu_folds_into_mask:
-                # The forward pass left mask * (Z > 0) here: dropout's and
-                # the ReLU's factors in one multiplication.
-                below *= self._deriv_scratch[i - 1][:n]
+            if factors[i] is not None:
+                # Dropout's and the ReLU's factors in one multiplication.
+                below *= factors[i]
             else:
                 if masks[i] is not None:
                     below *= masks[i]
-                derivative(self._act[i - 1][:n], below, self._deriv_scratch[i - 1][:n])
+                derivative(self._act[i - 1][:n], below, self._hidden_scratch[i - 1][:n])
             self._layer_gradients(i - 1, inputs[i - 1], below, sparse and i == 1)
             delta = below
         if self.alpha and penalty_gradient:
@@ -346,11 +393,24 @@ class MinibatchTrainer:
                 grad += (self.alpha / sw_sum) * W
         return loss
 
-    def _forward_train(self, X_batch, masks, n, sparse):
-        """Forward pass with masks; returns each layer's (dropped) input.
+    def _forward_train(self, X_batch, masks, n, sparse, fuse_relu_and_mask):
+        """Forward pass with masks.
 
         ``sparse`` says whether ``X_batch`` is a sparse matrix; only the first
-        layer's input can be (sparse @ dense is dense).
+        layer's input can be (sparse @ dense is dense). With
+        ``fuse_relu_and_mask``, a dropped-out ReLU layer multiplies by one
+        factor, ``mask * (Z > 0)``, instead of applying the ReLU and then the
+        mask.
+
+        Returns
+        -------
+        inputs : list of arrays
+            Each layer's (dropped-out) input, ``inputs[0]`` being the batch's.
+        factors : list
+            Aligned with ``inputs``: the fused factor that backpropagation
+            multiplies the error reaching ``inputs[i]`` by (a view of the
+            layer's ``_hidden_scratch``, valid until the next pass), or None
+            where the ReLU and the mask were not fused.
         """
         first = masks[0]
         if first is not None:
@@ -366,6 +426,7 @@ class MinibatchTrainer:
                 np.multiply(X_batch, first, out=dropped)
                 X_batch = dropped
         inputs = [X_batch]
+        factors = [None] * len(self.coefs)
         hidden = ACTIVATIONS[self.activation]
         last = len(self.coefs) - 1
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
@@ -387,23 +448,27 @@ class MinibatchTrainer:
                 hidden(Z, workspace)
                 inputs.append(Z)
                 continue
-            dropped = self._dropped[i + 1][:n]
-            if self._relu_folds_into_mask:
+            if fuse_relu_and_mask:
                 # relu(Z) * mask == Z * (mask * (Z > 0)), and the factor in
                 # brackets is also what backpropagation multiplies by: one
                 # pass fewer each way than applying the ReLU and the mask
                 # apart. Where Z <= 0 the product is -0.0 or 0.0, which
                 # every later sum treats alike; where Z is -inf it is NaN,
-                # which step() catches and redoes the other way.
-                factor = self._deriv_scratch[i][:n]
+                # which step() catches and redoes the other way. The
+                # backward pass needs the factor, not Z: the product can
+                # overwrite Z, which keeps one buffer fewer in cache.
+                factor = self._hidden_scratch[i][:n]
                 np.greater(Z, 0, out=factor)
                 factor *= mask
-                np.multiply(Z, factor, out=dropped)
-            else:
-                hidden(Z, workspace)
-                np.multiply(Z, mask, out=dropped)
+                Z *= factor
+                factors[i + 1] = factor
+                inputs.append(Z)
+                continue
+            dropped = self._dropped[i + 1][:n]
+            hidden(Z, workspace)
+            np.multiply(Z, mask, out=dropped)
             inputs.append(dropped)
-        return inputs
+        return inputs, factors
 
     def _layer_gradients(self, layer, A, delta, sparse):
         grad = self.coef_grads[layer]

@@ -1,0 +1,105 @@
+"""A fit reads every layout of X alike: same network, X left as it was.
+
+Column-major input (a DataFrame's values, a Fortran-ordered array, a
+column-sliced view) is copied once into C order for the shuffled minibatch
+gathers (see ``MinibatchTrainer._shuffled_rows``); the network trained must be
+the one trained on the C-ordered array, to the bit.
+"""
+
+import numpy as np
+import pytest
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._engine import MinibatchTrainer, SGDOptimizer
+
+pd = pytest.importorskip("pandas", reason="the DataFrame cases need pandas")
+
+SETTINGS = {
+    "hidden_layer_sizes": (7,),
+    "max_iter": 4,
+    "batch_size": 16,
+    "random_state": 0,
+    "input_dropout": 0.2,
+    "max_norm": 2.0,
+}
+
+
+def _layouts(X):
+    wide = np.empty((X.shape[0], 2 * X.shape[1]), dtype=X.dtype)
+    wide[:, ::2] = X
+    return {
+        "fortran": np.asfortranarray(X),
+        "dataframe": pd.DataFrame(X),
+        "column view": wide[:, ::2],
+        "row view": np.repeat(X, 2, axis=0)[::2],
+    }
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_every_layout_trains_the_network_of_the_c_ordered_array(
+    Estimator, shuffle, dtype
+):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(70, 5)).astype(dtype)
+    y = rng.integers(0, 3, 70) if Estimator is DropoutMLPClassifier else X[:, 0]
+    reference = Estimator(**SETTINGS, shuffle=shuffle).fit(X, y)
+    for name, layout in _layouts(X).items():
+        before = np.array(layout, copy=True)
+        model = Estimator(**SETTINGS, shuffle=shuffle).fit(layout, y)
+        for got, expected in zip(
+            model.coefs_ + model.intercepts_,
+            reference.coefs_ + reference.intercepts_,
+        ):
+            assert got.dtype == dtype, name
+            np.testing.assert_array_equal(got, expected, err_msg=name)
+        np.testing.assert_array_equal(np.asarray(layout), before, err_msg=name)
+
+
+def _engine_trainer():
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(5, 4)), rng.normal(size=(4, 2))]
+    intercepts = [np.zeros(4), np.zeros(2)]
+    trainer = MinibatchTrainer(
+        coefs,
+        intercepts,
+        activation="relu",
+        out_activation="identity",
+        loss="squared_error",
+        alpha=0.0,
+        optimizer=SGDOptimizer(coefs + intercepts, 0.01),
+        batch_size=8,
+    )
+    return trainer, coefs
+
+
+def test_the_trainer_copies_a_column_major_x_once_not_per_epoch():
+    rng = np.random.default_rng(1)
+    X = np.asfortranarray(rng.normal(size=(30, 5)))
+    Y = rng.normal(size=(30, 2))
+    order = rng.permutation(30)
+    trainer, _ = _engine_trainer()
+    trainer.run_epoch(X, Y, None, 8, order)
+    copy = trainer._row_major
+    assert copy is not None and copy.flags.c_contiguous
+    np.testing.assert_array_equal(copy, X)
+    trainer.run_epoch(X, Y, None, 8, order)
+    assert trainer._row_major is copy
+    # Another X (an internal validation split, a partial_fit batch) replaces
+    # the copy rather than adding one.
+    other = np.asfortranarray(X[:20])
+    trainer.run_epoch(other, Y[:20], None, 8, order[order < 20])
+    assert trainer._row_major is not copy
+    np.testing.assert_array_equal(trainer._row_major, other)
+
+
+def test_the_trainer_copies_nothing_for_c_ordered_or_unshuffled_input():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 5))
+    Y = rng.normal(size=(30, 2))
+    trainer, _ = _engine_trainer()
+    trainer.run_epoch(X, Y, None, 8, rng.permutation(30))
+    trainer.run_epoch(np.asfortranarray(X), Y, None, 8, None)
+    assert trainer._row_major is None
