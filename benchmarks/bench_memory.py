@@ -17,8 +17,9 @@ Python subprocess:
 
 Each model's fit is also measured on X as a pandas DataFrame (rows
 ``skdropout (DataFrame)`` and ``sklearn (DataFrame)``): the same values,
-made column by column so that the DataFrame holds them without a second
-copy; its values are column-major, as a DataFrame's are. skdropout copies
+drawn in blocks of rows into a column-major array (the layout a
+DataFrame keeps its values in) that the DataFrame wraps without a second
+copy. skdropout copies
 such an X once into C order for its shuffled minibatch gathers (on
 column-major memory each gather would otherwise copy all of X), so that
 fit needs about one more X than the fit on the C-ordered array.
