@@ -26,7 +26,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"sgd", "adam"})],
+        # 'lbfgs' passes this check so that fitting can say why it is
+        # refused, instead of sklearn's bare list of the allowed values.
+        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -52,6 +54,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
             Options(Real, {np.inf}),
         ],
+        # Only L-BFGS reads it; accepted so that sklearn MLP parameters carry over.
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout_rate": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "max_norm": [None, Interval(Real, 0, None, closed="neither")],

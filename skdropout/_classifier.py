@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     type_of_target,
@@ -87,7 +87,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     solver : {'sgd', 'adam'}, default='adam'
         Optimizer of the weights: stochastic gradient descent with momentum,
-        or Adam (Kingma and Ba).
+        or Adam (Kingma and Ba). scikit-learn's third solver,
+        'lbfgs', is refused with a ``ValueError`` when fitting: a full-batch
+        quasi-Newton method has no minibatches to drop units in.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty; the penalty is divided by the minibatch's
@@ -161,12 +163,24 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     n_iter_no_change : int, default=10
         Number of epochs without progress (see ``tol``) before stopping.
 
-    class_weight : dict, 'balanced' or None, default=None
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of scikit-learn's 'lbfgs' solver.
+        Meaningful only for L-BFGS, which these estimators do not offer:
+        it is accepted and ignored so that the parameters of a scikit-learn
+        MLP (``get_params()``, a saved grid) carry over unchanged.
+
+    class_weight : dict, list of dict, 'balanced' or None, default=None
         Weights of the classes in the training loss, multiplied into
         ``sample_weight``. 'balanced' weighs each class by
-        ``n_samples / (n_classes * count)``. Not available with 'balanced' in
-        ``partial_fit``, where the class counts of the whole stream are
-        unknown. The validation score and loss (early stopping, ``X_val``)
+        ``n_samples / (n_classes * count)``. For multilabel targets (a label
+        indicator matrix), give a list of dicts, one per label column, each
+        mapping 0 and/or 1 to a weight, as scikit-learn's forests take it;
+        a sample's weight is the product over its columns. Not available
+        with 'balanced' in ``partial_fit``, where the class counts of the
+        whole stream are unknown; a dict there weighs every batch against
+        all the ``classes`` given at the first call, as
+        :class:`~sklearn.linear_model.SGDClassifier` does, so a batch that
+        lacks a class is fine. The validation score and loss (early stopping, ``X_val``)
         are not class-weighted, as in :class:`~sklearn.linear_model.SGDClassifier`.
 
     Attributes
@@ -258,7 +272,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     _parameter_constraints: dict = {
         **BaseDropoutMLP._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
     }
 
     def __init__(
@@ -290,6 +304,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -318,6 +333,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.class_weight = class_weight
 
     # ---------------------------------------------------------------- hooks
@@ -356,10 +372,16 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return self._label_binarizer.inverse_transform(out)
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
-        y_val = check_array(y_val, ensure_2d=False, dtype=None)
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.dtype == object and any(label is None for label in y_val.flat):
+            raise ValueError(
+                "y_val contains None: every validation sample needs a label."
+            )
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
         multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        if multilabel and y_val.ndim == 2:
+            _check_indicator_values(y_val, "y_val")
         if type_of_target(y_val).startswith("multilabel") != multilabel:
             form = "a label indicator matrix" if multilabel else "one label per row"
             raise ValueError(
@@ -422,20 +444,14 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
+        if binarizer.y_type_.startswith("multilabel"):
+            _check_indicator_values(y, "y")
         sample_weight = checked_sample_weight(sample_weight, X)
         fit_weight = sample_weight
         if self.class_weight is not None:
-            if incremental and self.class_weight == "balanced":
-                raise ValueError(
-                    "class_weight='balanced' is not supported in partial_fit: the "
-                    "class frequencies of the whole stream are unknown. Pass a dict "
-                    "of class weights instead."
-                )
-            if isinstance(self.class_weight, dict):
-                _check_class_weight_values(self.class_weight)
             # In float64, then checked: class weights beyond float32's range
             # would otherwise overflow silently into inf.
-            weights = compute_sample_weight(self.class_weight, y)
+            weights = self._class_weights_of_samples(binarizer, y, incremental)
             if sample_weight is not None:
                 weights = weights * sample_weight
             with np.errstate(over="ignore", invalid="ignore"):
@@ -458,6 +474,44 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         return X, Y, sample_weight, fit_weight
+
+    def _class_weights_of_samples(self, binarizer, y, incremental):
+        """Each sample's weight from ``class_weight``, in float64.
+
+        A dict is matched against every class the network knows (all of
+        ``classes`` in a stream), not only the labels of this batch.
+        """
+        class_weight = self.class_weight
+        if class_weight == "balanced":
+            if incremental:
+                raise ValueError(
+                    "class_weight='balanced' is not supported in partial_fit: the "
+                    "class frequencies of the whole stream are unknown. Pass a "
+                    "dict of class weights instead."
+                )
+            return compute_sample_weight("balanced", y)
+        if binarizer.y_type_.startswith("multilabel"):
+            if not isinstance(class_weight, list) or len(class_weight) != y.shape[1]:
+                raise ValueError(
+                    "class_weight for multilabel y (a label indicator matrix of "
+                    f"{y.shape[1]} columns) must be 'balanced' or a list of "
+                    f"{y.shape[1]} dicts, one per column, each mapping 0 and/or 1 "
+                    f"to a weight; got {class_weight!r}."
+                )
+            weights = np.ones(y.shape[0])
+            for column, column_weight in enumerate(class_weight):
+                per_class = _class_weight_vector(
+                    column_weight, np.array([0, 1]), y[:, column].astype(np.intp)
+                )
+                weights *= per_class[y[:, column].astype(np.intp)]
+            return weights
+        if isinstance(class_weight, list):
+            raise ValueError(
+                "class_weight as a list of dicts is for multilabel y (one dict "
+                "per label column); for y of one label per row, pass one dict."
+            )
+        per_class = _class_weight_vector(class_weight, binarizer.classes_, y)
+        return per_class[np.searchsorted(binarizer.classes_, y)]
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
@@ -495,6 +549,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         )
 
     def _start_stream(self, y, classes):
+        if classes is not None and np.ndim(classes) != 1:
+            raise ValueError(
+                "classes must be a one-dimensional array-like of labels, got "
+                f"{classes!r} (of {np.ndim(classes)} dimensions)."
+            )
         # Only calls that pass classes= need the target type.
         multilabel = classes is not None and type_of_target(y).startswith("multilabel")
         if classes is not None and not multilabel and len(np.unique(classes)) < 2:
@@ -670,6 +729,29 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _class_weight_vector(class_weight, classes, y):
+    """One weight per entry of ``classes`` from a dict of class weights."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(
+            "class_weight must be a dict, a list of dicts (multilabel y), "
+            f"'balanced' or None; got {class_weight!r} where a dict belongs."
+        )
+    _check_class_weight_values(class_weight)
+    return compute_class_weight(class_weight, classes=classes, y=y)
+
+
+def _check_indicator_values(Y, name):
+    """Refuse a label indicator matrix that holds more than 0 and 1."""
+    values = np.unique(np.asarray(Y))
+    if not np.isin(values, [0, 1]).all():
+        raise ValueError(
+            f"{name} is a label indicator matrix (multilabel targets), which "
+            f"holds only 0 and 1, but it holds {values.tolist()}: the log-loss is "
+            "unbounded for targets outside [0, 1]. Map the values to 0 and 1 "
+            "(for instance (Y > 0).astype(int))."
+        )
 
 
 def _check_class_weight_values(class_weight):

@@ -1,9 +1,17 @@
-"""Divergence: what shows that an epoch blew the network up, and the
-message of the error that ends such a fit.
+"""Divergence: what shows that an epoch failed, and what a failed fit says.
 
-A diverged epoch is undone (the epoch loop puts back the checkpoint of the
-last completed epoch) and the fit raises ``ValueError`` with
-:func:`message`.
+After every epoch the loop asks :func:`sign`. A failed epoch is undone (the
+epoch loop puts back the checkpoint of the last completed epoch). Without a
+validation record the fit then raises ``ValueError`` with :func:`message`;
+with early stopping's record of validated weights it keeps the best of them
+and warns instead (:func:`message` with ``best=True``), as scikit-learn's
+MLP does since its issue 29504.
+
+The signs, in the order they are checked: a non-finite training loss,
+non-finite weights, non-finite outputs on the probe rows, an optimizer whose
+moment estimates overflowed (Adam's steps are then 0 or NaN while the
+weights stay finite), an epoch that changed no weight while the loss is
+above ``tol`` (a stalled fit), and a finite blow-up (:mod:`._blowup`).
 """
 
 import math
@@ -15,19 +23,49 @@ import numpy as np
 # dropout-free pass over this many training rows catches them.
 PROBE_ROWS = 256
 
+# scikit-learn's MLP raises with these words when its weights become
+# non-finite; code written against its message keeps matching ours.
+SKLEARN_NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 
-def sign(estimator, loss, flat_params, probe):
-    """What shows that the last epoch diverged, or None if nothing does."""
+# Marks the sign of an epoch that changed no weight: a failed fit, but one
+# that stalled rather than diverged, with the opposite remedy.
+_STALLED = "stalled: "
+
+
+def sign(estimator, loss, flat_params, probe, blowup, checkpoint):
+    """What shows that the last epoch failed, or None if nothing does.
+
+    ``checkpoint`` still holds the state from before the epoch; ``blowup``
+    is the call's :class:`~._blowup.BlowUpRule`.
+    """
     if not math.isfinite(loss):
         return f"the training loss became {loss} (non-finite)"
     if not np.isfinite(flat_params).all():
         return f"the weights became non-finite (training loss {loss:.4g})"
-    if not _outputs_are_finite(estimator, probe):
+    with np.errstate(over="ignore", invalid="ignore"):
+        probe_output = estimator._forward(probe, check_input=False)
+    if not np.isfinite(probe_output).all():
         return (
             "the weights grew so large that the network's outputs overflowed "
             f"(training loss {loss:.4g})"
         )
-    return None
+    if not checkpoint.optimizer_state_is_finite():
+        return (
+            "the optimizer's moment estimates overflowed (the gradients are too "
+            f"large for {flat_params.dtype}), so its updates were zero or "
+            f"non-finite (training loss {loss:.4g})"
+        )
+    if loss > estimator.tol and checkpoint.params_unchanged():
+        # Exactly zero updates everywhere: the steps underflowed, or the
+        # gradients vanished, while the loss still had room to fall.
+        return (
+            f"{_STALLED}no weight changed in the whole epoch although the "
+            f"training loss ({loss:.4g}) is above tol={estimator.tol}"
+        )
+    return blowup.sign(loss, probe_output)
 
 
 def validation_sign(loss):
@@ -38,22 +76,43 @@ def validation_sign(loss):
     )
 
 
-def message(estimator, sign):
-    """The error message of a fit that diverged in its next epoch."""
-    epoch = estimator.n_iter_ + 1
-    kept = (
-        f"the weights from the end of epoch {estimator.n_iter_}"
-        if estimator.n_iter_
-        else "the initial weights"
-    )
-    return (
-        f"Training diverged in epoch {epoch}: {sign}, so training stopped "
-        f"and {kept} were restored. Lower "
-        f"learning_rate_init (now {estimator.learning_rate_init}), standardise the "
-        "inputs, or bound the weights with max_norm (for example 3.0)."
-    )
+def message(estimator, sign, *, best=False, weights_non_finite=False):
+    """What a failed fit says.
 
-
-def _outputs_are_finite(estimator, X):
-    with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(estimator._forward(X, check_input=False)).all())
+    ``best``: the failed epoch is recorded and the best validated weights
+    were kept (a warning's text); otherwise the last completed epoch's
+    weights were (an error's). ``weights_non_finite`` puts scikit-learn's
+    two sentences first.
+    """
+    if best:
+        epoch = estimator.n_iter_
+        kept = (
+            "the weights that scored best on the validation set (validation "
+            f"score {estimator.best_validation_score_:.4g})"
+        )
+    else:
+        epoch = estimator.n_iter_ + 1
+        kept = (
+            f"the weights from the end of epoch {estimator.n_iter_}"
+            if estimator.n_iter_
+            else "the initial weights"
+        )
+    if sign.startswith(_STALLED):
+        text = (
+            f"Training stalled in epoch {epoch}: {sign[len(_STALLED) :]}, so "
+            f"training stopped and {kept} were kept. Raise learning_rate_init "
+            f"(now {estimator.learning_rate_init}): steps too small for the "
+            f"weights' {estimator.coefs_[0].dtype} round away; or, if every "
+            "hidden unit is inactive, try another random_state or activation."
+        )
+    else:
+        text = (
+            f"Training diverged in epoch {epoch}: {sign}, so training stopped "
+            f"and {kept} were restored. Lower learning_rate_init (now "
+            f"{estimator.learning_rate_init}), standardise the inputs (and scale "
+            "a regressor's targets), or bound the weights with max_norm (for "
+            "example 3.0)."
+        )
+    if weights_non_finite:
+        text = f"{SKLEARN_NON_FINITE} {text}"
+    return text

@@ -157,6 +157,12 @@ class EarlyStopping:
                 print(f"{msg} Setting learning rate to {new_rate:f}")
         return stop
 
+    def has_validated_weights(self):
+        """Whether early stopping holds weights scored on a validation set."""
+        return self._best is not None and (
+            self._estimator.best_validation_score_ > -np.inf
+        )
+
     def best_weights(self):
         """The weights a fit stopped now would keep: (coefs, intercepts)."""
         if self._best is not None:

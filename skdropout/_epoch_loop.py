@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _divergence, _validation_set
+from ._blowup import BlowUpRule
 from ._early_stopping import EarlyStopping
 from ._engine import Checkpoint
 from ._utils import user_stacklevel
@@ -57,6 +58,12 @@ def run_epochs(estimator, plan, call):
         # or interrupted fit falls back to.
         checkpoint = Checkpoint([plan.flat_params], est._optimizer)
     probe = X[: min(n_samples, _divergence.PROBE_ROWS)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        blowup = BlowUpRule(
+            est._loss_name(),
+            est._forward(probe, check_input=False),
+            y[: probe.shape[0]],
+        )
     est.n_iter_ = 0
     try:
         for _ in range(est.max_iter):
@@ -72,16 +79,41 @@ def run_epochs(estimator, plan, call):
             if order is not None:
                 plan.random_state.shuffle(order)
             loss = trainer.run_epoch(X, y, sample_weight, plan.batch_size, order)
-            sign = _divergence.sign(est, loss, plan.flat_params, probe)
+            sign = _divergence.sign(
+                est, loss, plan.flat_params, probe, blowup, checkpoint
+            )
             validation = None
             if sign is None and split.X_val is not None:
                 validation = _validation_set.metrics(est, split, trainer)
                 if validation is None:
                     sign = _divergence.validation_sign(loss)
             if sign is not None:
+                weights_non_finite = not np.isfinite(plan.flat_params).all()
                 checkpoint.restore()
+                if stopping.has_validated_weights():
+                    # As scikit-learn's MLP: the epoch is recorded, with a
+                    # NaN validation score, and the best validated weights
+                    # are kept; callbacks see the state the fit returns.
+                    _record_epoch(est, loss, n_samples)
+                    _validation_set.record_failed_epoch(est)
+                    stopping.restore_best()
+                    epoch_ctx.call_on_fit_task_end(
+                        estimator=est,
+                        **hook_data,
+                        reconstruction_attributes=fitted_copy,
+                    )
+                    warnings.warn(
+                        _divergence.message(est, sign, best=True),
+                        ConvergenceWarning,
+                        stacklevel=user_stacklevel(),
+                    )
+                    break
                 epoch_ctx.call_on_fit_task_end(estimator=est)
-                raise ValueError(_divergence.message(est, sign))
+                raise ValueError(
+                    _divergence.message(
+                        est, sign, weights_non_finite=weights_non_finite
+                    )
+                )
             checkpoint.save()
             _record_epoch(est, loss, n_samples)
             _validation_set.record(est, validation)

@@ -32,9 +32,26 @@ def hidden_layer_sizes(sizes):
     return [int(s) for s in sizes]
 
 
+def check_solver(estimator):
+    """Refuse 'lbfgs', which the parameter check lets through, saying why."""
+    if estimator.solver == "lbfgs":
+        raise ValueError(
+            f"The 'solver' parameter of {type(estimator).__name__} cannot be "
+            "'lbfgs': L-BFGS is a full-batch quasi-Newton method, so it has no "
+            "minibatches to drop units in. Use solver='adam' (the default) or "
+            "'sgd', or scikit-learn's MLP for an L-BFGS fit without dropout."
+        )
+
+
 def hidden_dropout_rates(dropout_rate, n_hidden):
     """One drop probability per hidden layer, validated."""
     rates = dropout_rate
+    if isinstance(rates, bool | np.bool_):
+        # The parameter check lets False through as the number 0.
+        raise TypeError(
+            f"dropout_rate must be a float or a sequence of floats, got "
+            f"{rates!r}, a bool: give the rate itself (0.0 for no dropout)."
+        )
     if isinstance(rates, str | dict | set | frozenset):
         raise TypeError(
             f"dropout_rate must be a float or a sequence of floats, got {rates!r}."

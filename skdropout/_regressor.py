@@ -90,7 +90,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         ``input_dropout`` then set the noise level.
 
     solver : {'sgd', 'adam'}, default='adam'
-        Optimizer of the weights.
+        Optimizer of the weights. scikit-learn's third solver,
+        'lbfgs', is refused with a ``ValueError`` when fitting: a full-batch
+        quasi-Newton method has no minibatches to drop units in.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty, divided by the minibatch's total sample
@@ -159,6 +161,12 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     n_iter_no_change : int, default=10
         Number of epochs without progress (see ``tol``) before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of scikit-learn's 'lbfgs' solver.
+        Meaningful only for L-BFGS, which these estimators do not offer:
+        it is accepted and ignored so that the parameters of a scikit-learn
+        MLP (``get_params()``, a saved grid) carry over unchanged.
 
     Attributes
     ----------
@@ -282,6 +290,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -310,6 +319,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
 
     # ---------------------------------------------------------------- hooks
     def _loss_name(self):
@@ -343,7 +353,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
         _check_numeric_targets(y_val, "y_val")
-        y_val = check_array(y_val, ensure_2d=False, dtype=dtype)
+        y_val = check_array(y_val, ensure_2d=False, dtype=dtype, input_name="y_val")
         if self.loss == "poisson" and np.any(y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
         Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val

@@ -50,13 +50,37 @@ def given_set(estimator, X, y, sample_weight, fit_weight, X_val, y_val, sw_val):
         raise ValueError(
             f"X_val has {X_val.shape[0]} sample; a validation set needs at least 2."
         )
-    Y_val, labels = estimator._encode_validation_targets(y_val, X.dtype, y.shape[1])
+    try:
+        Y_val, labels = estimator._encode_validation_targets(y_val, X.dtype, y.shape[1])
+    except (TypeError, ValueError) as exc:
+        if "y_val" in str(exc):
+            raise
+        # sklearn's checks of a target speak of "Input" or of "y".
+        kind = ValueError if isinstance(exc, ValueError) else TypeError
+        raise kind(f"y_val: {exc}") from exc
     if Y_val.shape[0] != X_val.shape[0]:
         raise ValueError(
             f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}."
         )
-    sw_val = checked_sample_weight(sw_val, X_val)
+    if sw_val is not None:
+        sw_val = _checked_validation_weight(sw_val, X_val)
     return Split(X, y, sample_weight, X_val, labels, sw_val, Y_val, fit_weight)
+
+
+def _checked_validation_weight(sample_weight_val, X_val):
+    """``sample_weight_val`` validated for ``X_val``, its errors naming it."""
+    n_rows = X_val.shape[0]
+    shape = np.shape(sample_weight_val)
+    if shape not in ((n_rows,), ()):
+        raise ValueError(
+            f"sample_weight_val has shape {shape}, expected ({n_rows},): one "
+            "weight per row of X_val."
+        )
+    try:
+        return checked_sample_weight(sample_weight_val, X_val)
+    except ValueError as exc:
+        # (All zeros included: sklearn's check refuses them.)
+        raise ValueError(f"sample_weight_val: {exc}") from exc
 
 
 def internal_split(estimator, X, y, sample_weight, fit_weight, random_state):
@@ -154,6 +178,12 @@ def metrics(estimator, split, trainer):
         )
         loss = trainer.loss_of_outputs(out, split.Y_val, split.sw_val)
     return score, loss
+
+
+def record_failed_epoch(estimator):
+    """Append NaN for an epoch that diverged: its network was not scored."""
+    estimator.validation_scores_.append(np.nan)
+    estimator.validation_loss_curve_.append(np.nan)
 
 
 def record(estimator, validation):

@@ -206,6 +206,35 @@ def zero_weights(X):
     return np.zeros(X.shape[0])
 
 
+def three_d_targets(y):
+    return y[:, np.newaxis, np.newaxis]
+
+
+def first_target(y):
+    return y[0]  # a scalar
+
+
+def with_none(y):
+    y = y.astype(object)
+    y[3] = None
+    return y
+
+
+def indicator(y):
+    """A two-column label indicator matrix made from y's labels."""
+    return np.c_[y == y[0], y != y[0]].astype(int)
+
+
+def fit_indicator(Y=indicator, Y_val=None):
+    """``fit`` on an indicator matrix, optionally with a validation set."""
+
+    def prepare(est, X0, y0):
+        kwargs = {} if Y_val is None else {"X_val": X0, "y_val": Y_val(y0)}
+        return lambda: est.fit(X0, Y(y0), **kwargs)
+
+    return prepare
+
+
 @dataclass(frozen=True)
 class BadInput:
     """One row of the table: how to misuse the estimator, and what it says."""
@@ -394,6 +423,115 @@ BAD_INPUTS = [
         call_fit_with_validation_set(X_val=_same, y_val=unseen_labels),
         ValueError,
         "y_val has classes .* not in the training classes",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "nan_in_y_val",
+        call_fit_with_validation_set(X_val=_same, y_val=with_nan_1d),
+        ValueError,
+        "Input y_val contains NaN",
+    ),
+    BadInput(
+        "3d_y_val",
+        call_fit_with_validation_set(X_val=_same, y_val=three_d_targets),
+        ValueError,
+        "y_val: Found array with dim 3",
+    ),
+    BadInput(
+        "scalar_y_val",
+        call_fit_with_validation_set(X_val=_same, y_val=first_target),
+        TypeError,
+        "y_val: Input should have at least 1 dimension",
+    ),
+    BadInput(
+        "none_in_y_val_labels",
+        call_fit_with_validation_set(X_val=_same, y_val=with_none),
+        ValueError,
+        "y_val contains None",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "none_in_y_val_targets",
+        call_fit_with_validation_set(X_val=_same, y_val=with_none),
+        ValueError,
+        "Input y_val contains NaN",
+        estimators=(REG,),
+    ),
+    BadInput(
+        "short_sample_weight_val",
+        call_fit_with_validation_set(
+            X_val=_same, y_val=_same, sample_weight_val=np.ones(3)
+        ),
+        ValueError,
+        r"sample_weight_val has shape \(3,\), expected \(120,\)",
+    ),
+    BadInput(
+        "nan_in_sample_weight_val",
+        call_fit_with_validation_set(
+            X_val=_same, y_val=_same, sample_weight_val=with_nan_1d(np.ones(N_ROWS))
+        ),
+        ValueError,
+        "sample_weight_val: .*NaN",
+    ),
+    BadInput(
+        "all_zero_sample_weight_val",
+        call_fit_with_validation_set(
+            X_val=_same, y_val=_same, sample_weight_val=np.zeros(N_ROWS)
+        ),
+        ValueError,
+        "sample_weight_val: .*non-zero",
+    ),
+    # --- label indicator matrices (multilabel targets)
+    BadInput(
+        "indicator_y_of_0_and_2",
+        fit_indicator(Y=lambda y: 2 * indicator(y)),
+        ValueError,
+        r"y is a label indicator matrix .* holds \[0, 2\]",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "indicator_y_of_minus_1_and_1",
+        fit_indicator(Y=lambda y: 2 * indicator(y) - 1),
+        ValueError,
+        r"y is a label indicator matrix .* holds \[-1, 1\]",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "indicator_y_val_of_0_and_2",
+        fit_indicator(Y_val=lambda y: 2 * indicator(y)),
+        ValueError,
+        r"y_val is a label indicator matrix .* holds \[0, 2\]",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "class_weight_dict_with_indicator_y",
+        fit_indicator(),
+        ValueError,
+        "class_weight for multilabel y .* a list of 2 dicts, one per column",
+        params={"class_weight": {1: 10.0}},
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "class_weight_list_with_one_label_per_row",
+        call_fit(),
+        ValueError,
+        "list of dicts is for multilabel y",
+        params={"class_weight": [{1: 10.0}]},
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "class_weight_list_of_wrong_length",
+        fit_indicator(),
+        ValueError,
+        "list of 2 dicts",
+        params={"class_weight": [{1: 10.0}]},
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "partial_fit_with_2d_classes",
+        lambda est, X0, y0: lambda: est.partial_fit(X0, y0, classes=[np.unique(y0)]),
+        ValueError,
+        "classes must be a one-dimensional array-like",
         estimators=(CLF,),
     ),
     BadInput(
@@ -647,6 +785,14 @@ BAD_INPUTS = [
             ("dropout_type", "uniform", "uniform", ValueError),
         ]
     ],
+    # The parameter check reads False as the number 0.
+    BadInput(
+        "dropout_rate_False",
+        call_fit(),
+        TypeError,
+        "dropout_rate must be a float .* got False, a bool",
+        params={"dropout_rate": False},
+    ),
     BadInput(
         "loss_unknown",
         call_fit(),

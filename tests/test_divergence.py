@@ -35,13 +35,31 @@ def diverging_regression(digits):
     return est, X * 100.0, y * 1e6
 
 
+def diverging_after_two_epochs(digits):
+    """A linear network on full-batch sgd with a step about twice too large:
+    its loss grows geometrically and crosses the blow-up limit (10^6 times
+    the starting loss) in epoch 3."""
+    X, y = digits
+    est = DropoutMLPRegressor(
+        activation="identity",
+        dropout_rate=0.0,
+        solver="sgd",
+        learning_rate_init=0.1,
+        momentum=0.0,
+        batch_size=300,
+        max_norm=None,
+        random_state=0,
+    )
+    return est, X / 16.0, y.astype(float)
+
+
 def test_divergence_raises_a_value_error_that_says_what_to_change(digits):
-    est, X, y = diverging_regression(digits)
+    est, X, y = diverging_after_two_epochs(digits)
     with pytest.raises(ValueError, match="diverged") as excinfo:
         est.fit(X, y)
     message = str(excinfo.value)
     assert "Training diverged in epoch 3" in message
-    assert "learning_rate_init (now 10.0)" in message
+    assert "learning_rate_init (now 0.1)" in message
     assert "max_norm" in message
     assert "the weights from the end of epoch 2 were restored" in message
 
@@ -58,7 +76,7 @@ def test_divergence_emits_no_runtime_warning(digits):
 
 
 def test_diverged_fit_keeps_the_weights_of_the_last_completed_epoch(digits):
-    est, X, y = diverging_regression(digits)
+    est, X, y = diverging_after_two_epochs(digits)
     recorder = EpochRecorder()
     est.set_callbacks(recorder)
     with pytest.raises(ValueError, match="diverged"):
@@ -74,7 +92,7 @@ def test_diverged_fit_keeps_the_weights_of_the_last_completed_epoch(digits):
 
 
 def test_diverged_fit_equals_a_fit_stopped_before_the_bad_epoch(digits):
-    est, X, y = diverging_regression(digits)
+    est, X, y = diverging_after_two_epochs(digits)
     with pytest.raises(ValueError, match="diverged"):
         est.fit(X, y)
     stopped = est.__class__(**{**est.get_params(), "max_iter": 2}).fit(X, y)
@@ -132,12 +150,26 @@ def test_classifier_divergence_after_some_epochs_is_handled(digits, dtype):
     assert_usable(est, X.astype(dtype))
 
 
-def test_max_norm_prevents_the_documented_divergence(digits):
-    # The fix the error message suggests works on the same problem.
+def test_max_norm_alone_keeps_the_documented_divergence_finite_but_diverged(digits):
+    # max_norm keeps every number finite, but the loss still explodes: the
+    # blow-up rule calls that a divergence too (it returned R^2 = -5e25).
     est, X, y = diverging_regression(digits)
     est.set_params(max_norm=3.0, max_iter=5)
+    with pytest.raises(ValueError, match="diverged in epoch 2: the loss"):
+        est.fit(X, y)
+    assert est.n_iter_ == 1
+    assert_usable(est, X)
+
+
+def test_the_messages_remedies_fix_the_documented_divergence(digits):
+    # Standardised inputs, scaled targets and a smaller step.
+    est, X, y = diverging_regression(digits)
+    X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    y = (y - y.mean()) / y.std()
+    est.set_params(learning_rate_init=0.1, max_norm=3.0, max_iter=5)
     est.fit(X, y)
     assert np.isfinite(est.loss_curve_).all()
+    assert est.score(X, y) > 0.3
     assert_usable(est, X)
 
 
@@ -389,5 +421,10 @@ def test_float32_targets_whose_r2_sums_overflow_do_not_read_as_divergence():
         max_iter=3,
         random_state=0,
         early_stopping=True,
+        # Plain sgd with a step to match gradients near 1e20: Adam would
+        # square them past float32's range, a failed fit of its own
+        # (test_divergence_rules.py).
+        solver="sgd",
+        learning_rate_init=1e-22,
     ).fit(X, y)
     assert np.isfinite(reg.validation_scores_).all()

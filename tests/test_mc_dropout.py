@@ -250,25 +250,27 @@ def test_n_samples_of_a_small_numpy_integer_type_works(sine_regressor):
 
 
 def test_overflowing_passes_give_one_clear_warning_not_numpys():
-    # Gaussian noise with a huge variance: some passes overflow exp although
-    # the deterministic network is finite.
+    # Gaussian noise of variance 1 on the last hidden layer, whose units all
+    # sit at 0.5, feeding exp through weights of 1000: the deterministic
+    # output is exp(0) = 1, while about a third of the noisy passes overflow.
+    # (A fit that makes such weights by itself now fails as a blow-up.)
     X = sp.csr_matrix((29, 6))
     y = np.random.RandomState(0).poisson(2, 29).astype(float)
     reg = DropoutMLPRegressor(
         loss="poisson",
         hidden_layer_sizes=(2, 16),
         activation="logistic",
-        solver="sgd",
         dropout_rate=0.5,
         input_dropout=0.5,
         dropout_type="gaussian",
-        alpha=1000.0,
-        learning_rate_init=10.0,
-        momentum=1.0,
-        batch_size=19,
         max_iter=1,
         random_state=1,
     ).fit(X, y)
+    reg.coefs_[1][...] = 0.0
+    reg.intercepts_[1][...] = 0.0  # every unit of the last hidden layer at 0.5
+    reg.coefs_[2][...] = 1000.0
+    reg.intercepts_[2][...] = -1000.0 * 0.5 * 16
+    assert np.isfinite(reg.predict(X[:3])).all()
     with pytest.warns(UserWarning, match="Monte Carlo means are not finite") as w:
         mean, _ = reg.predict(X[:3], return_std=True, n_samples=20, random_state=0)
     assert not np.isfinite(mean).all()

@@ -102,12 +102,40 @@ def test_set_params_and_get_params_round_trip(Estimator):
 
 def test_parameters_are_sklearn_mlp_parameters_plus_dropout_ones(Estimator):
     ours = set(Estimator().get_params())
-    # max_fun only matters to the 'lbfgs' solver, which is not offered.
-    sklearn_params = set(SKLEARN_COUNTERPART[Estimator]().get_params()) - {"max_fun"}
+    # max_fun too, though only the 'lbfgs' solver (refused) would read it.
+    sklearn_params = set(SKLEARN_COUNTERPART[Estimator]().get_params())
     expected_new = set(DROPOUT_PARAMS)
     if issubclass(Estimator, ClassifierMixin):
         expected_new.add("class_weight")
     assert ours == sklearn_params | expected_new
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_builds_and_fits_from_the_sklearn_counterparts_parameters(
+    Estimator, solver, Xy
+):
+    X, y = Xy
+    reference = SKLEARN_COUNTERPART[Estimator](
+        hidden_layer_sizes=(8,), max_iter=5, max_fun=321, solver=solver
+    )
+    est = Estimator(**reference.get_params()).fit(X, y)
+    assert {
+        name: value
+        for name, value in est.get_params().items()
+        if name in reference.get_params()
+    } == reference.get_params()
+    assert est.n_iter_ == 5
+    assert np.isfinite(est.score(X, y))
+    # And the other way round, for a model moved back to scikit-learn.
+    assert est.to_sklearn().get_params()["max_fun"] == 321
+
+
+def test_lbfgs_is_refused_with_the_reason_and_the_way_out(Estimator, Xy):
+    X, y = Xy
+    with pytest.raises(ValueError, match="no minibatches to drop units in") as info:
+        Estimator(solver="lbfgs").fit(X, y)
+    assert "solver='adam'" in str(info.value)
+    assert not hasattr(Estimator(solver="lbfgs"), "coefs_")
 
 
 def test_set_params_rejects_an_unknown_parameter(Estimator):

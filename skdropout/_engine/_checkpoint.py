@@ -19,6 +19,7 @@ class Checkpoint:
     """
 
     def __init__(self, params, optimizer):
+        self._n_params = len(params)
         self._live = list(params) + list(optimizer.state_arrays())
         self._saved = [array.copy() for array in self._live]
         self._optimizer = optimizer
@@ -35,3 +36,19 @@ class Checkpoint:
         for saved, live in zip(self._saved, self._live):
             np.copyto(live, saved)
         self._optimizer.set_state_scalars(self._scalars)
+
+    def params_unchanged(self):
+        """Whether no parameter moved since the last :meth:`save`."""
+        return all(
+            np.array_equal(saved, live)
+            for saved, live in zip(self._saved[: self._n_params], self._live)
+        )
+
+    def optimizer_state_is_finite(self):
+        """Whether every moment estimate of the optimizer is finite.
+
+        Adam's second moment overflows to inf when the squared gradients
+        exceed the dtype's range; its steps are then 0 (or NaN) while the
+        parameters stay finite, so the parameters alone do not show it.
+        """
+        return all(np.isfinite(state).all() for state in self._live[self._n_params :])

@@ -1,0 +1,301 @@
+"""What counts as a failed fit, and what a failed fit with a validation
+record does (issue 17).
+
+A finite blow-up (the loss climbing six orders of magnitude above its start,
+or a classifier saturating at the clipped log-loss), an optimizer whose
+moments overflowed, and an epoch that changed no weight are failed fits like
+a non-finite one. With early stopping's validation record, a diverged fit
+keeps its best validated weights and warns, as scikit-learn's MLP does;
+without one it raises.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from _helpers import EpochRecorder, assert_parameters_equal, parameters
+from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._blowup import GROWTH_LIMIT, BlowUpRule
+
+SKLEARN_SENTENCES = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
+
+
+def issue_regression():
+    X, y = make_regression(n_samples=60, n_features=5, random_state=0)
+    return X, y / y.std()
+
+
+def issue_classification():
+    return make_classification(
+        n_samples=60,
+        n_features=5,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        random_state=0,
+    )
+
+
+class EpochEnds(EpochRecorder):
+    """Records, at the end of every epoch, what a callback sees."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.task_name == "epoch":
+            scores = estimator.validation_scores_
+            self.seen.append(
+                {
+                    "n_iter": estimator.n_iter_,
+                    "score": None if not scores else scores[-1],
+                    "params": parameters(estimator),
+                }
+            )
+        return False
+
+
+# ------------------------------------------------ part 1: finite blow-ups
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_a_finite_regression_blow_up_under_max_norm_is_a_divergence(solver):
+    X, y = issue_regression()
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(16,),
+        solver=solver,
+        learning_rate_init=1e6,
+        max_iter=50,
+        max_norm=3.0,
+        random_state=0,
+    )
+    # The first epoch's loss is measured before its updates (1.07); the loss
+    # on the probe rows after it has climbed past 1e11.
+    with pytest.raises(ValueError, match="diverged in epoch 1: the loss on the"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 0
+    assert np.isfinite(reg.predict(X)).all()
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_a_classifier_saturated_at_the_clipped_log_loss_is_a_divergence(solver):
+    X, y = issue_classification()
+    clf = DropoutMLPClassifier(
+        hidden_layer_sizes=(16,),
+        solver=solver,
+        learning_rate_init=1e6,
+        max_iter=50,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="clipped log-loss") as info:
+        clf.fit(X, y)
+    # Finite weights throughout: scikit-learn's sentences do not apply.
+    assert not str(info.value).startswith("Solver produced")
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_the_growth_limit_separates_a_loss_just_below_from_one_just_above():
+    Y = np.array([[0.0], [2.0], [4.0]])
+    start = np.array([[1.0], [2.0], [3.0]])
+    rule = BlowUpRule("squared_error", start, Y)
+    # Constant prediction 2: ((2^2 + 0 + 2^2) / 3) / 2 = 4 / 3, above the
+    # starting network's 1 / 3.
+    assert rule.reference == pytest.approx(4 / 3)
+    assert rule.sign(0.99 * GROWTH_LIMIT * rule.reference) is None
+    assert "climbed" in rule.sign(1.01 * GROWTH_LIMIT * rule.reference)
+
+
+def test_saturation_counts_only_far_above_a_start_that_is_itself_high():
+    eps_loss = -np.log(np.finfo(np.float32).eps)  # 15.9 per softmax output
+    Y = np.eye(3, dtype=np.float32)
+    start = np.full((3, 3), 1 / 3, dtype=np.float32)
+    rule = BlowUpRule("log_loss", start, Y)  # reference log(3)
+    assert rule.sign(0.49 * eps_loss) is None
+    assert "clipped log-loss" in rule.sign(0.51 * eps_loss)
+    # 4000 classes start at log(4000) = 8.3, above half the float32 bound:
+    # not a blow-up.
+    many = np.full((2, 4000), 1 / 4000, dtype=np.float32)
+    Y_many = np.zeros((2, 4000), dtype=np.float32)
+    Y_many[:, :2] = np.eye(2)
+    assert BlowUpRule("log_loss", many, Y_many).sign(0.6 * eps_loss) is None
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_noisy_dropout_fits_on_small_data_do_not_trip_the_rules(Estimator, seed):
+    # Heavy dropout, tiny minibatches, 24 rows, a large Adam step: the loss
+    # jumps from epoch to epoch, but by nothing like orders of magnitude.
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(24, 4))
+    y = (X[:, 0] > 0).astype(int) if Estimator is DropoutMLPClassifier else X[:, 0]
+    est = Estimator(
+        hidden_layer_sizes=(32, 16),
+        dropout_rate=0.5,
+        input_dropout=0.2,
+        batch_size=4,
+        learning_rate_init=0.05,
+        max_iter=60,
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", "Stochastic Optimizer", ConvergenceWarning)
+        est.fit(X, y)
+    assert len(est.loss_curve_) == est.n_iter_
+
+
+# ------------------------------------------- failures inside the optimizer
+def test_an_overflowed_adam_moment_is_a_failed_fit():
+    # Targets of 1e200: the squared gradients overflow Adam's second moment,
+    # every step is 0, and the loss sat flat until the plateau rule ended
+    # the fit as if it had converged.
+    X = np.random.RandomState(0).randn(40, 3)
+    reg = DropoutMLPRegressor(loss="poisson", dropout_rate=0, random_state=0)
+    with pytest.raises(ValueError, match="moment estimates overflowed"):
+        reg.fit(X, np.full(40, 1e200))
+    assert reg.n_iter_ == 0
+    assert np.isfinite(reg.coefs_[0]).all()
+
+
+def test_an_epoch_that_changes_no_weight_is_a_stalled_fit():
+    X = np.random.RandomState(0).randn(40, 3)
+    reg = DropoutMLPRegressor(learning_rate_init=1e-30, max_iter=3, random_state=0)
+    with pytest.raises(ValueError, match="stalled in epoch 1: no weight changed"):
+        reg.fit(X, X @ [1.0, 2.0, 3.0])
+    # The advice is the opposite of a divergence's.
+    with pytest.raises(ValueError, match="Raise learning_rate_init"):
+        reg.fit(X, X @ [1.0, 2.0, 3.0])
+
+
+# --------------------------------- part 2: with and without a validation set
+def sklearn_diverging_loss_regressor():
+    """scikit-learn's test_mlp_diverging_loss settings, our class."""
+    return DropoutMLPRegressor(
+        hidden_layer_sizes=100,
+        activation="identity",
+        solver="sgd",
+        alpha=0.0001,
+        learning_rate="constant",
+        learning_rate_init=1,
+        shuffle=True,
+        max_iter=20,
+        early_stopping=True,
+        n_iter_no_change=10,
+        random_state=0,
+    )
+
+
+def test_sklearn_diverging_loss_scenario_passes():
+    X, y = load_iris(return_X_y=True)
+    mlp = sklearn_diverging_loss_regressor()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    assert str(mlp.validation_scores_[-1]) == str(np.nan)
+    assert isinstance(mlp.validation_scores_[-1], float)
+
+
+def test_divergence_with_early_stopping_keeps_the_best_weights_and_warns():
+    X, y = load_iris(return_X_y=True)
+    mlp = sklearn_diverging_loss_regressor()
+    ends = EpochEnds()
+    mlp.set_callbacks(ends)
+    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch") as w:
+        mlp.fit(X, y)
+    (warning,) = [x for x in w if "diverged" in str(x.message)]
+    assert warning.filename == __file__  # at the user's line
+    message = str(warning.message)
+    assert "weights that scored best on the validation set" in message
+    assert "learning_rate_init (now 1)" in message
+    # The curves and counters describe what happened: the diverged epoch is
+    # recorded, with a NaN validation score.
+    assert mlp.n_iter_ == len(mlp.loss_curve_) == len(mlp.validation_scores_)
+    assert len(mlp.validation_loss_curve_) == mlp.n_iter_
+    assert np.isnan(mlp.validation_scores_[-1])
+    assert np.isfinite(mlp.validation_scores_[:-1]).all()
+    assert mlp.best_validation_score_ == np.nanmax(mlp.validation_scores_)
+    # The weights are those of the best epoch, and predict is finite.
+    best = int(np.nanargmax(mlp.validation_scores_))
+    assert np.isfinite(mlp.predict(X)).all()
+    # A callback saw every epoch end, the diverged one last, with the state
+    # the fit returns.
+    assert [seen["n_iter"] for seen in ends.seen] == list(range(1, mlp.n_iter_ + 1))
+    assert np.isnan(ends.seen[-1]["score"])
+    assert_parameters_equal(ends.seen[-1]["params"], parameters(mlp))
+    assert_parameters_equal(ends.seen[best]["params"], parameters(mlp))
+
+
+def test_divergence_in_the_first_epoch_with_early_stopping_still_raises():
+    # No epoch was validated: there are no best validated weights to keep.
+    X, y = issue_regression()
+    reg = DropoutMLPRegressor(
+        solver="sgd",
+        learning_rate_init=1e300,
+        early_stopping=True,
+        max_iter=5,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="diverged in epoch 1"):
+        reg.fit(X * 1e5, y)
+    assert reg.n_iter_ == 0
+
+
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_non_finite_weights_without_validation_start_with_sklearns_words(Estimator):
+    X, y = issue_classification()
+    est = Estimator(
+        solver="sgd", learning_rate_init=1e300, max_norm=None, random_state=0
+    )
+    with pytest.raises(ValueError) as info:
+        est.fit(X * 1e100, y)
+    message = str(info.value)
+    assert message.startswith(SKLEARN_SENTENCES)
+    assert "Training diverged in epoch 1" in message
+    assert np.isfinite(est.predict(X)).all()
+
+
+def test_a_finite_blow_up_in_partial_fit_raises_and_keeps_the_last_state():
+    X, y = issue_regression()
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(16,),
+        solver="sgd",
+        learning_rate_init=1e6,
+        max_norm=3.0,
+        random_state=0,
+    )
+    recorder = EpochRecorder()
+    reg.set_callbacks(recorder)
+    # One call is one epoch, its loss measured before its updates (1.07);
+    # the loss on the probe rows after it shows that the updates blew the
+    # network up, and the call is undone like a diverged epoch of fit.
+    with pytest.raises(ValueError, match="first training rows climbed"):
+        reg.partial_fit(X, y)
+    assert reg.n_iter_ == 0 and reg.loss_curve_ == []
+    assert_parameters_equal(parameters(reg), recorder.at_begin[0])
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_the_pruning_callback_reports_the_diverged_epoch_and_the_fit_returns():
+    optuna = pytest.importorskip(
+        "optuna", reason="optuna is an optional extra: pip install '.[optuna]'"
+    )
+    from skdropout.tuning import OptunaPruningCallback
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    X, y = load_iris(return_X_y=True)
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    mlp = sklearn_diverging_loss_regressor()
+    mlp.set_callbacks(OptunaPruningCallback(trial))
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        mlp.fit(X, y)
+    reported = study.trials[0].intermediate_values
+    assert sorted(reported) == list(range(mlp.n_iter_))
+    assert np.isnan(reported[mlp.n_iter_ - 1])
+    assert reported[0] == mlp.validation_scores_[0]
