@@ -123,3 +123,24 @@ def test_scripts_refuse_selections_that_would_time_nothing(script, argv, capsys)
     with pytest.raises(SystemExit):
         load_script(script).parse_args(argv)
     assert "error:" in capsys.readouterr().err
+
+
+def test_defaults_battery_scores_both_contenders_on_every_set(capsys):
+    battery = load_script("battery_defaults")
+    args = battery.parse_args(["--quick"])
+    summary = battery.run_battery(args.names, [0], max_iter=5, n_jobs=1)
+    assert set(summary) == {
+        (name, contender) for name in args.names for contender in battery.CONTENDERS
+    }
+    assert all(row["n_iter"] <= 5 and row["seconds"] > 0 for row in summary.values())
+    lines = battery.rst_table(summary, args.names).splitlines()
+    assert len(lines) == 4 + len(args.names)
+    cells = lines[3].split()
+    mine, theirs, difference = float(cells[2]), float(cells[3]), float(cells[-1])
+    assert difference == pytest.approx(mine - theirs, abs=2e-3)
+
+
+def test_defaults_battery_refuses_an_unknown_data_set(capsys):
+    with pytest.raises(SystemExit):
+        load_script("battery_defaults").parse_args(["--datasets", "nope"])
+    assert "error:" in capsys.readouterr().err
