@@ -7,6 +7,7 @@ import numpy as np
 from scipy.special import xlogy
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -21,7 +22,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseDropoutMLP, _checked_sample_weight
+from ._base import BaseDropoutMLP
+from ._utils import checked_sample_weight
 
 
 class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
@@ -328,6 +330,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         )
 
     _score_function = staticmethod(accuracy_score)
+    _sklearn_counterpart = MLPClassifier  # what to_sklearn returns
+
+    def _stratify_by(self, y):
+        # Multilabel targets are not stratified, as in sklearn's MLP.
+        return y if self.n_outputs_ == 1 else None
 
     def _decoded_targets(self, Y):
         """Labels, as the user gave them, from one-hot encoded targets."""
@@ -415,7 +422,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        sample_weight = _checked_sample_weight(sample_weight, X)
+        sample_weight = checked_sample_weight(sample_weight, X)
         fit_weight = sample_weight
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":

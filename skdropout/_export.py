@@ -4,7 +4,6 @@ import copy
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
 # Attributes of sklearn's MLP that describe the network or its input and are
@@ -89,9 +88,9 @@ def to_sklearn(estimator):
     >>> bool((mlp.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
-    from ._base import BaseDropoutMLP  # late import: _base may import this module
-
-    if not isinstance(estimator, BaseDropoutMLP):
+    # The estimators name their counterpart; any other object has none.
+    target_cls = getattr(type(estimator), "_sklearn_counterpart", None)
+    if target_cls is None:
         raise TypeError(
             "to_sklearn expects a DropoutMLPClassifier or DropoutMLPRegressor, "
             f"got {type(estimator).__name__}."
@@ -99,7 +98,6 @@ def to_sklearn(estimator):
     check_is_fitted(estimator)
 
     classifier = is_classifier(estimator)
-    target_cls = MLPClassifier if classifier else MLPRegressor
     shared = target_cls().get_params(deep=False).keys()
     params = {
         key: copy.deepcopy(value)

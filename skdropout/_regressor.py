@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPRegressor
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
     check_array,
@@ -11,7 +12,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseDropoutMLP, _checked_sample_weight
+from ._base import BaseDropoutMLP
+from ._utils import checked_sample_weight
 
 
 class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
@@ -297,6 +299,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return "exp" if self.loss == "poisson" else "identity"
 
     _score_function = staticmethod(r2_score)
+    _sklearn_counterpart = MLPRegressor  # what to_sklearn returns
 
     def _decoded_targets(self, Y):
         """Targets in the shape predict returns (1-D for one output)."""
@@ -347,7 +350,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 "TransformedTargetRegressor), or start a new network on float64 "
                 "X."
             )
-        sample_weight = _checked_sample_weight(sample_weight, X)
+        sample_weight = checked_sample_weight(sample_weight, X)
         return X, y, sample_weight, sample_weight
 
     # ------------------------------------------------------------ public API

@@ -1,8 +1,10 @@
-"""Small datasets shared by the estimator tests.
+"""The estimators and small datasets shared by the tests.
 
-Every fixture builds fresh arrays, so a test may modify what it receives
-without affecting any other test. The ``Xy`` fixture picks the dataset that
-matches the ``Estimator`` a test is parametrized with.
+A test that takes ``Estimator`` runs once per estimator (the fixture below).
+Every data fixture builds fresh arrays, so a test may modify what it
+receives without affecting any other test. The ``Xy`` fixture picks the
+dataset that matches the ``Estimator``. Settings and helpers shared by the
+test files live in ``tests/_helpers.py``.
 """
 
 import importlib.util
@@ -10,6 +12,7 @@ import os
 
 import numpy as np
 import pytest
+from _helpers import ESTIMATORS
 from sklearn.base import ClassifierMixin
 from sklearn.datasets import (
     load_digits,
@@ -17,6 +20,12 @@ from sklearn.datasets import (
     make_multilabel_classification,
     make_regression,
 )
+
+
+@pytest.fixture(params=ESTIMATORS)
+def Estimator(request):
+    """Each estimator class in turn (ids: classifier, regressor)."""
+    return request.param
 
 
 @pytest.fixture
@@ -91,3 +100,10 @@ def child_environment():
     root = os.path.dirname(os.path.dirname(package))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     return env
+
+
+@pytest.fixture
+def digits():
+    """300 handwritten digits (10 classes), raw pixels in [0, 16]."""
+    X, y = load_digits(return_X_y=True)
+    return X[:300], y[:300]

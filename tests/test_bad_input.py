@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _helpers import SMALL_NET, is_classifier_class
 from numpy.testing import assert_array_equal
-from sklearn.base import ClassifierMixin
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
@@ -28,12 +28,8 @@ BOTH = (CLF, REG)
 SHORT_NAME = {CLF: "classifier", REG: "regressor"}
 
 # Small enough for the rows that have to fit a network before misusing it.
-SMALL_NET = {"hidden_layer_sizes": (5,), "max_iter": 2, "random_state": 0}
+TINY_NET = {**SMALL_NET, "hidden_layer_sizes": (5,), "max_iter": 2}
 TWO_LAYERS = {"hidden_layer_sizes": (5, 4)}
-
-
-def is_classifier_class(Estimator):
-    return issubclass(Estimator, ClassifierMixin)
 
 
 def partial_fit_kwargs(est, y):
@@ -699,7 +695,7 @@ def test_bad_input_table_ids_are_unique():
 @pytest.mark.parametrize(("Estimator", "case"), BAD_INPUT_PARAMS)
 def test_bad_input_raises_a_clear_error(Estimator, case, Xy):
     X, y = Xy
-    est = Estimator(**{**SMALL_NET, **case.params})
+    est = Estimator(**{**TINY_NET, **case.params})
     call = case.prepare(est, X, y)
     with pytest.raises(case.error, match=case.match):
         call()

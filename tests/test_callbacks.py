@@ -4,28 +4,18 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import SMALL_NET
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import ClassifierMixin
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout import DropoutMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ESTIMATORS = [
-    pytest.param(DropoutMLPClassifier, id="classifier"),
-    pytest.param(DropoutMLPRegressor, id="regressor"),
-]
 # Every epoch runs: no plateau stop before max_iter.
-SMALL_NET = {
-    "hidden_layer_sizes": (8,),
-    "max_iter": 5,
-    "n_iter_no_change": 100,
-    "batch_size": 32,
-    "learning_rate_init": 0.01,
-    "random_state": 0,
-}
+EVERY_EPOCH_NET = {**SMALL_NET, "hidden_layer_sizes": (8,), "n_iter_no_change": 100}
 
 
 class Recorder:
@@ -77,22 +67,20 @@ def task_sequence(n_epochs, root="fit"):
     return [*calls, ("end", root, 0), ("teardown", root, 0)]
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_progress_bar_runs_through_a_fit(Estimator, Xy):
     pytest.importorskip("rich", reason="ProgressBar draws with rich")
     X, y = Xy
-    est = Estimator(**SMALL_NET).set_callbacks(ProgressBar())
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(ProgressBar())
     est.fit(X, y)
-    assert est.n_iter_ == SMALL_NET["max_iter"]
+    assert est.n_iter_ == EVERY_EPOCH_NET["max_iter"]
     assert np.isfinite(est.score(X, y))
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_scoring_monitor_records_one_score_per_epoch(Estimator, Xy):
     X, y = Xy
     scoring = "accuracy" if issubclass(Estimator, ClassifierMixin) else "r2"
     monitor = ScoringMonitor(scoring=scoring)
-    est = Estimator(**SMALL_NET).set_callbacks(monitor).fit(X, y)
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(monitor).fit(X, y)
     rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
     assert [r["task_id"] for r in rows] == list(range(est.n_iter_))
     assert all(np.isfinite(r[scoring]) for r in rows)
@@ -107,17 +95,18 @@ def test_scoring_monitor_scores_are_not_weighted_by_class_weight(classification_
     # LogisticRegression.
     X, y = classification_data
     monitor = ScoringMonitor(scoring="accuracy")
-    clf = DropoutMLPClassifier(**SMALL_NET, class_weight={0: 1.0, 1: 1.0, 2: 40.0})
+    clf = DropoutMLPClassifier(
+        **EVERY_EPOCH_NET, class_weight={0: 1.0, 1: 1.0, 2: 40.0}
+    )
     clf.set_callbacks(monitor).fit(X, y)
     rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
     assert rows[-1]["accuracy"] == pytest.approx(clf.score(X, y))
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_callback_returning_true_stops_after_that_epoch(Estimator, Xy):
     X, y = Xy
     recorder = Recorder(stop_at_epoch=3)
-    est = Estimator(**{**SMALL_NET, "max_iter": 20}).set_callbacks(recorder)
+    est = Estimator(**{**EVERY_EPOCH_NET, "max_iter": 20}).set_callbacks(recorder)
     with warnings.catch_warnings():
         # Stopped by the callback, not by running out of epochs.
         warnings.simplefilter("error", ConvergenceWarning)
@@ -127,24 +116,22 @@ def test_a_callback_returning_true_stops_after_that_epoch(Estimator, Xy):
     assert recorder.calls == task_sequence(3)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_hooks_see_a_fit_task_with_one_epoch_task_per_epoch(Estimator, Xy):
     X, y = Xy
     recorder = Recorder()
-    est = Estimator(**SMALL_NET).set_callbacks(recorder).fit(X, y)
-    assert est.n_iter_ == SMALL_NET["max_iter"]
-    assert recorder.calls == task_sequence(SMALL_NET["max_iter"])
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(recorder).fit(X, y)
+    assert est.n_iter_ == EVERY_EPOCH_NET["max_iter"]
+    assert recorder.calls == task_sequence(EVERY_EPOCH_NET["max_iter"])
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_estimator_predicts_like_the_network_at_that_epoch(Estimator, Xy):
     X, y = Xy
     keeper = KeepFittedEstimators()
-    est = Estimator(**SMALL_NET).set_callbacks(keeper).fit(X, y)
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(keeper).fit(X, y)
     assert len(keeper.fitted) == est.n_iter_
     # A fit stopped after two epochs (same seed, same draws) is the network
     # of the second epoch: the hook got a copy, not views that kept training.
-    two_epochs = Estimator(**{**SMALL_NET, "max_iter": 2}).fit(X, y)
+    two_epochs = Estimator(**{**EVERY_EPOCH_NET, "max_iter": 2}).fit(X, y)
     at_epoch_2 = keeper.fitted[1]
     assert at_epoch_2 is not est
     for got, expected in zip(at_epoch_2.coefs_, two_epochs.coefs_):
@@ -155,11 +142,10 @@ def test_fitted_estimator_predicts_like_the_network_at_that_epoch(Estimator, Xy)
     assert_allclose(keeper.fitted[-1].predict(X), est.predict(X))
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_partial_fit_is_one_epoch_task(Estimator, Xy):
     X, y = Xy
     recorder = Recorder()
-    est = Estimator(**SMALL_NET).set_callbacks(recorder)
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(recorder)
     kwargs = {"classes": np.unique(y)} if issubclass(Estimator, ClassifierMixin) else {}
     est.partial_fit(X, y, **kwargs)
     est.partial_fit(X, y)
@@ -167,10 +153,9 @@ def test_partial_fit_is_one_epoch_task(Estimator, Xy):
     assert recorder.calls == 2 * task_sequence(1, root="partial_fit")
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_verbose_still_prints_sklearn_lines_with_callbacks(Estimator, Xy, capsys):
     X, y = Xy
-    est = Estimator(**SMALL_NET, verbose=True, early_stopping=True)
+    est = Estimator(**EVERY_EPOCH_NET, verbose=True, early_stopping=True)
     est.set_callbacks(Recorder()).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     iterations = [line for line in lines if line.startswith("Iteration ")]
@@ -184,14 +169,13 @@ def _without_callbacks(estimator):
     return estimator.set_callbacks()
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_estimator_is_a_fit_stopped_at_that_epoch_in_every_attribute(
     Estimator, Xy
 ):
     X, y = Xy
     keeper = KeepFittedEstimators()
-    est = Estimator(**SMALL_NET).set_callbacks(keeper).fit(X, y)
-    two_epochs = Estimator(**{**SMALL_NET, "max_iter": 2}).fit(X, y)
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(keeper).fit(X, y)
+    two_epochs = Estimator(**{**EVERY_EPOCH_NET, "max_iter": 2}).fit(X, y)
     at_epoch_2 = keeper.fitted[1]
     assert at_epoch_2.n_iter_ == 2
     assert at_epoch_2.loss_curve_ == two_epochs.loss_curve_
@@ -199,11 +183,10 @@ def test_fitted_estimator_is_a_fit_stopped_at_that_epoch_in_every_attribute(
     assert at_epoch_2._optimizer.t == two_epochs._optimizer.t
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_training_the_fitted_estimator_leaves_the_original_alone(Estimator, Xy):
     X, y = Xy
     keeper = KeepFittedEstimators()
-    est = Estimator(**SMALL_NET).set_callbacks(keeper).fit(X, y)
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(keeper).fit(X, y)
     before = [p.copy() for p in est.coefs_], list(est.loss_curve_)
     state_before = [a.copy() for a in est._optimizer.state_arrays()]
 
@@ -216,13 +199,12 @@ def test_training_the_fitted_estimator_leaves_the_original_alone(Estimator, Xy):
         assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_estimator_under_early_stopping_holds_the_best_weights(Estimator, Xy):
     # A fit stopped at an epoch keeps the best epoch's weights; so must the
     # estimator handed to the hook at that epoch.
     X, y = Xy
     keeper = KeepFittedEstimators()
-    params = {**SMALL_NET, "max_iter": 8, "early_stopping": True}
+    params = {**EVERY_EPOCH_NET, "max_iter": 8, "early_stopping": True}
     est = Estimator(**params).set_callbacks(keeper).fit(X, y)
     assert len(keeper.fitted) == est.n_iter_ > 1
     for epoch, fitted in enumerate(keeper.fitted, start=1):
@@ -248,11 +230,10 @@ class CaptureY:
         pass
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_hooks_get_y_in_the_shape_predict_returns(Estimator, Xy):
     X, y = Xy
     capture = CaptureY()
-    est = Estimator(**SMALL_NET).set_callbacks(capture).fit(X, y)
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(capture).fit(X, y)
     assert set(capture.shapes) == {est.predict(X).shape}
 
 
@@ -274,12 +255,11 @@ class RaiseAtEpoch:
         pass
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_callback_exception_under_early_stopping_leaves_the_best_weights(
     Estimator, Xy
 ):
     X, y = Xy
-    params = {**SMALL_NET, "max_iter": 8, "early_stopping": True}
+    params = {**EVERY_EPOCH_NET, "max_iter": 8, "early_stopping": True}
     est = Estimator(**params).set_callbacks(RaiseAtEpoch(6))
     with pytest.raises(RuntimeError, match="stop here"):
         est.fit(X, y)
@@ -304,20 +284,18 @@ class RefuseAtSetup:
         pass
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_fresh_fit_refused_by_a_callback_leaves_no_network(Estimator, Xy):
     X, y = Xy
-    est = Estimator(**SMALL_NET).set_callbacks(RefuseAtSetup())
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(RefuseAtSetup())
     with pytest.raises(ValueError, match="refused at setup"):
         est.fit(X, y)
     with pytest.raises(NotFittedError, match="is not fitted yet"):
         est.predict(X)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_warm_fit_refused_by_a_callback_keeps_the_fitted_network(Estimator, Xy):
     X, y = Xy
-    est = Estimator(**SMALL_NET, warm_start=True).fit(X, y)
+    est = Estimator(**EVERY_EPOCH_NET, warm_start=True).fit(X, y)
     before = est.predict(X)
     est.set_callbacks(RefuseAtSetup())
     with pytest.raises(ValueError, match="refused at setup"):
@@ -336,12 +314,11 @@ class RefuseFirstEpoch(RefuseAtSetup):
             raise ValueError("refused at the first epoch")
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_fresh_fit_refused_when_its_first_epoch_begins_leaves_no_network(
     Estimator, Xy
 ):
     X, y = Xy
-    est = Estimator(**SMALL_NET, max_norm=0.5).set_callbacks(RefuseFirstEpoch())
+    est = Estimator(**EVERY_EPOCH_NET, max_norm=0.5).set_callbacks(RefuseFirstEpoch())
     with pytest.raises(ValueError, match="refused at the first epoch"):
         est.fit(X, y)
     with pytest.raises(NotFittedError, match="is not fitted yet"):
@@ -360,10 +337,9 @@ class InterruptFirstEpoch(RefuseAtSetup):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_ctrl_c_as_the_first_epoch_begins_is_an_interrupt_after_0_epochs(Estimator, Xy):
     X, y = Xy
-    est = Estimator(**SMALL_NET).set_callbacks(InterruptFirstEpoch())
+    est = Estimator(**EVERY_EPOCH_NET).set_callbacks(InterruptFirstEpoch())
     with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
         est.fit(X, y)
     assert est.n_iter_ == 0
@@ -376,12 +352,11 @@ def fitted_without_a_cap(Estimator, Xy, **params):
     in place, before its first epoch.
     """
     X, y = Xy
-    params = {**SMALL_NET, "max_norm": None, **params}
+    params = {**EVERY_EPOCH_NET, "max_norm": None, **params}
     est = Estimator(**params, warm_start=True).fit(X, y)
     return est, X, y, [W.copy() for W in est.coefs_]
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_weights(
     Estimator, Xy
 ):
@@ -396,7 +371,6 @@ def test_a_warm_fit_refused_when_its_first_epoch_begins_keeps_the_unprojected_we
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(
     Estimator, Xy, early_stopping
 ):
@@ -413,7 +387,6 @@ def test_ctrl_c_before_a_warm_fit_trains_keeps_the_unprojected_weights(
     assert est.best_validation_score_ == record
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
     Estimator, Xy, monkeypatch
 ):
@@ -426,7 +399,7 @@ def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
     def no_memory(*args, **kwargs):
         raise MemoryError("no room for the checkpoint")
 
-    monkeypatch.setattr("skdropout._base.Checkpoint", no_memory)
+    monkeypatch.setattr("skdropout._epoch_loop.Checkpoint", no_memory)
     with pytest.raises(MemoryError, match="no room"):
         est.fit(X, y)
     for got, expected in zip(est.coefs_, before):
@@ -436,12 +409,11 @@ def test_a_warm_fit_failing_between_projection_and_training_changes_nothing(
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_ctrl_c_before_a_fresh_fit_trains_keeps_its_network_within_the_cap(
     Estimator, Xy, early_stopping
 ):
     X, y = Xy
-    params = {**SMALL_NET, "max_norm": 0.05, "early_stopping": early_stopping}
+    params = {**EVERY_EPOCH_NET, "max_norm": 0.05, "early_stopping": early_stopping}
     est = Estimator(**params).set_callbacks(InterruptFirstEpoch())
     with pytest.warns(UserWarning, match=r"interrupted by user after 0 completed"):
         est.fit(X, y)
@@ -450,12 +422,11 @@ def test_ctrl_c_before_a_fresh_fit_trains_keeps_its_network_within_the_cap(
 
 
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_ctrl_c_while_a_fit_sets_up_its_first_epoch_changes_nothing(
     Estimator, Xy, monkeypatch, warm
 ):
     X, y = Xy
-    est = Estimator(**SMALL_NET, max_norm=None, warm_start=True)
+    est = Estimator(**EVERY_EPOCH_NET, max_norm=None, warm_start=True)
     if warm:
         est.fit(X, y)
         before = [W.copy() for W in est.coefs_]
@@ -464,7 +435,7 @@ def test_ctrl_c_while_a_fit_sets_up_its_first_epoch_changes_nothing(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("skdropout._base.Checkpoint", interrupted)
+    monkeypatch.setattr("skdropout._epoch_loop.Checkpoint", interrupted)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
     if warm:

@@ -259,7 +259,6 @@ def test_sklearn_mlp_is_accepted():
     np.testing.assert_allclose(display.lines_[0].get_ydata(), mlp.loss_curve_)
 
 
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_unfitted_estimator_raises(Estimator):
     with pytest.raises(NotFittedError, match="is not fitted yet"):
         TrainingCurveDisplay.from_estimator(Estimator())

@@ -189,7 +189,6 @@ def test_exported_model_continues_training(request, target):
     assert mlp.predict(X).shape == est.predict(X).shape
 
 
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_unfitted_estimator_raises(Estimator):
     with pytest.raises(NotFittedError, match="is not fitted yet"):
         to_sklearn(Estimator())

@@ -5,9 +5,13 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
+from _helpers import DROPOUT, SMALL_NET
+from numpy.testing import assert_allclose
 from sklearn.datasets import load_iris, make_multilabel_classification
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._engine import DropoutMasks
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -55,7 +59,6 @@ def test_regressor_std_is_larger_far_from_the_training_data(sine_regressor):
     assert std_far.mean() > 2 * std_inside.mean()
 
 
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_mc_mean_converges_to_the_deterministic_prediction_as_dropout_vanishes(
     Estimator,
 ):
@@ -107,7 +110,7 @@ def test_binary_classifier_samples_have_two_probability_columns():
 
 def test_passes_run_in_chunks_of_bounded_size(iris_classifier, monkeypatch):
     # Rows times passes never exceed the chunk size in one stacked batch.
-    import skdropout._base as base
+    import skdropout._prediction as prediction
     from skdropout._engine import DropoutMasks
 
     clf, X = iris_classifier
@@ -118,7 +121,7 @@ def test_passes_run_in_chunks_of_bounded_size(iris_classifier, monkeypatch):
         requested.append(n_rows)
         return original(self, layer, n_rows)
 
-    monkeypatch.setattr(base, "_PREDICT_CHUNK_ROWS", 16)
+    monkeypatch.setattr(prediction, "CHUNK_ROWS", 16)
     monkeypatch.setattr(DropoutMasks, "sample", spy)
     samples = clf.sample_predict(X, n_samples=8, random_state=0)
     assert samples.shape == (8, X.shape[0], 3)
@@ -222,7 +225,6 @@ def test_mc_probabilities_are_the_mean_of_the_sampled_probabilities(iris_classif
     np.testing.assert_allclose(proba, samples.mean(axis=0), rtol=1e-12)
 
 
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_without_any_dropout_every_pass_is_the_deterministic_prediction(Estimator):
     X, y = load_iris(return_X_y=True)
     est = Estimator(
@@ -317,3 +319,71 @@ def test_multilabel_entropy_is_the_sum_of_the_labels_binary_entropies():
     np.testing.assert_allclose(
         clf.predictive_entropy(X, n_samples=20, random_state=0), expected, rtol=1e-6
     )
+
+
+def test_dropout_passes_average_to_the_prediction_of_a_linear_network(
+    regression_data,
+):
+    """Inverted dropout is the paper's weight-scaling rule in expectation.
+
+    Srivastava et al. scale the weights by the keep probability at test time
+    so that every unit's expected input is the one it saw in training;
+    inverted dropout scales the kept units up in training instead, so that
+    the plain forward pass is that expectation. For a linear network (and
+    independent masks per layer) the expectation passes through every layer
+    exactly: the mean of many dropout passes must match predict.
+    """
+    X, y = regression_data
+    reg = DropoutMLPRegressor(
+        **{**SMALL_NET, "hidden_layer_sizes": (10, 6)},
+        activation="identity",
+        dropout_rate=0.5,
+        input_dropout=0.2,
+    ).fit(X, y)
+    passes = reg.sample_predict(X[:10], n_samples=20_000, random_state=0)
+    standard_error = passes.std(axis=0) / np.sqrt(passes.shape[0])
+    assert np.all(
+        np.abs(passes.mean(axis=0) - reg.predict(X[:10])) < 5 * standard_error
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mean_over_input_masks_converges_to_the_deterministic_preactivation(
+    classification_data, dtype
+):
+    X, y = classification_data
+    q = 0.25  # exact in binary, so the realised drop rate is exactly q
+    clf = DropoutMLPClassifier(**SMALL_NET, input_dropout=q).fit(X, y)
+    W, b = clf.coefs_[0].astype(np.float64), clf.intercepts_[0].astype(np.float64)
+    n_draws = 20_000
+    masks = DropoutMasks(
+        [q], [X.shape[1]], n_draws, dtype, rng=np.random.default_rng(0)
+    ).sample(0, n_draws)
+    masks = masks.astype(np.float64)
+    # Inverted masks hold 0 (dropped) or 1 / (1 - q) (kept), each entry kept
+    # with probability 1 - q: their mean is 1 and their variance q / (1 - q).
+    assert_allclose(np.unique(masks), [0.0, 1 / (1 - q)], rtol=1e-6)
+    assert abs((masks == 0).mean() - q) < 0.01
+    for x in X[:5]:
+        deterministic = x @ W + b
+        sampled = (masks * x) @ W + b
+        standard_error = np.sqrt((q / (1 - q)) * (x**2 @ W**2) / n_draws)
+        assert np.all(np.abs(sampled.mean(axis=0) - deterministic) < 4 * standard_error)
+
+
+def test_monte_carlo_passes_check_parameters_set_since_fit(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    est.set_params(input_dropout=-0.5)
+    with pytest.raises(ValueError, match="input_dropout"):
+        est.sample_predict(X[:3], n_samples=2)
+
+
+def test_skip_parameter_validation_also_skips_the_monte_carlo_check(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT).fit(X, y)
+    est.set_params(validation_fraction=2.0)  # read by early stopping only
+    with sklearn.config_context(skip_parameter_validation=True):
+        est.sample_predict(X[:3], n_samples=2)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        est.sample_predict(X[:3], n_samples=2)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _helpers import SMALL_NET
 from sklearn.base import ClassifierMixin, clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -12,21 +13,11 @@ from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ESTIMATORS = [
-    pytest.param(DropoutMLPClassifier, id="classifier"),
-    pytest.param(DropoutMLPRegressor, id="regressor"),
-]
 SKLEARN_COUNTERPART = {
     DropoutMLPClassifier: MLPClassifier,
     DropoutMLPRegressor: MLPRegressor,
 }
-SMALL_NET = {
-    "hidden_layer_sizes": (8,),
-    "max_iter": 5,
-    "batch_size": 32,
-    "learning_rate_init": 0.01,
-    "random_state": 0,
-}
+NET = {**SMALL_NET, "hidden_layer_sizes": (8,)}
 DROPOUT_PARAMS = {"dropout_rate", "input_dropout", "max_norm", "dropout_type"}
 
 
@@ -43,16 +34,14 @@ def new_params(Estimator):
     return params
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fits_and_predicts_in_a_pipeline_with_a_scaler(Estimator, Xy):
     X, y = Xy
-    pipe = make_pipeline(StandardScaler(), Estimator(**SMALL_NET)).fit(X, y)
+    pipe = make_pipeline(StandardScaler(), Estimator(**NET)).fit(X, y)
     assert pipe.predict(X).shape == y.shape
     assert np.isfinite(pipe.score(X, y))
     assert pipe[-1].n_features_in_ == X.shape[1]
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_grid_search_over_dropout_parameters(Estimator, Xy):
     X, y = Xy
     grid = {
@@ -60,7 +49,7 @@ def test_grid_search_over_dropout_parameters(Estimator, Xy):
         "input_dropout": [0.0, 0.2],
         "max_norm": [None, 2.0],
     }
-    search = GridSearchCV(Estimator(**SMALL_NET), grid, cv=3).fit(X, y)
+    search = GridSearchCV(Estimator(**NET), grid, cv=3).fit(X, y)
     assert len(search.cv_results_["params"]) == 8
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     best = search.best_estimator_.get_params()
@@ -69,10 +58,9 @@ def test_grid_search_over_dropout_parameters(Estimator, Xy):
     assert search.predict(X).shape == y.shape
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_grid_search_reaches_dropout_parameters_through_a_pipeline(Estimator, Xy):
     X, y = Xy
-    pipe = Pipeline([("scale", StandardScaler()), ("net", Estimator(**SMALL_NET))])
+    pipe = Pipeline([("scale", StandardScaler()), ("net", Estimator(**NET))])
     grid = {"net__dropout_rate": [0.1, 0.4], "net__max_norm": [1.0]}
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
     net = search.best_estimator_.named_steps["net"]
@@ -81,33 +69,29 @@ def test_grid_search_reaches_dropout_parameters_through_a_pipeline(Estimator, Xy
     assert all(np.linalg.norm(W, axis=0).max() <= 1.0 + 1e-12 for W in net.coefs_)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_cross_val_score_gives_one_finite_score_per_fold(Estimator, Xy):
     X, y = Xy
-    est = Estimator(**SMALL_NET, dropout_rate=0.2, input_dropout=0.1)
+    est = Estimator(**NET, dropout_rate=0.2, input_dropout=0.1)
     scores = cross_val_score(est, X, y, cv=3)
     assert scores.shape == (3,)
     assert np.all(np.isfinite(scores))
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_clone_keeps_every_parameter(Estimator):
-    est = Estimator(**SMALL_NET, **new_params(Estimator))
+    est = Estimator(**NET, **new_params(Estimator))
     cloned = clone(est)
     assert cloned is not est
     assert cloned.get_params() == est.get_params()
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_clone_of_a_fitted_estimator_is_unfitted(Estimator, Xy):
     X, y = Xy
-    est = Estimator(**SMALL_NET).fit(X, y)
+    est = Estimator(**NET).fit(X, y)
     cloned = clone(est)
     assert cloned.get_params() == est.get_params()
     assert not hasattr(cloned, "coefs_")
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_set_params_and_get_params_round_trip(Estimator):
     params = new_params(Estimator)
     est = Estimator().set_params(**params)
@@ -116,7 +100,6 @@ def test_set_params_and_get_params_round_trip(Estimator):
     assert round_trip.get_params() == est.get_params()
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_parameters_are_sklearn_mlp_parameters_plus_dropout_ones(Estimator):
     ours = set(Estimator().get_params())
     # max_fun only matters to the 'lbfgs' solver, which is not offered.
@@ -127,7 +110,6 @@ def test_parameters_are_sklearn_mlp_parameters_plus_dropout_ones(Estimator):
     assert ours == sklearn_params | expected_new
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_set_params_rejects_an_unknown_parameter(Estimator):
     with pytest.raises(ValueError, match="Invalid parameter 'dropout'"):
         Estimator().set_params(dropout=0.5)

@@ -11,6 +11,7 @@ sklearn keeps a few intermediates in float64, so a looser tolerance applies.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import SMALL_NET
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import ClassifierMixin
 from sklearn.datasets import load_iris
@@ -24,12 +25,11 @@ NO_DROPOUT = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
 
 # Several minibatches per epoch and a step size large enough that the
 # weights move visibly within a few epochs.
-SMALL_NET = {
+PARITY_NET = {
+    **SMALL_NET,
     "hidden_layer_sizes": (16, 8),
     "batch_size": 40,
     "max_iter": 6,
-    "learning_rate_init": 0.01,
-    "random_state": 0,
 }
 
 TOLERANCE = {
@@ -58,7 +58,7 @@ def parity_data(Estimator, digits_data, regression_data):
 
 def fit_both(Estimator, Reference, X, y, sample_weight=None, **params):
     """Fit ours without dropout and sklearn's MLP with identical settings."""
-    params = {**SMALL_NET, **params}
+    params = {**PARITY_NET, **params}
     ours = Estimator(**NO_DROPOUT, **params).fit(X, y, sample_weight=sample_weight)
     theirs = Reference(**params).fit(X, y, sample_weight=sample_weight)
     return ours, theirs
@@ -278,7 +278,7 @@ def test_partial_fit_sequence_matches_sklearn_mlp(
 ):
     X, y = parity_data
     X = X.astype(dtype)
-    params = {**SMALL_NET, "solver": solver}
+    params = {**PARITY_NET, "solver": solver}
     ours = Estimator(**NO_DROPOUT, **params)
     theirs = Reference(**params)
     extra = {}

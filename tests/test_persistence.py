@@ -12,36 +12,27 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import skops.io as sio
+from _helpers import (
+    SMALL_NET,
+    assert_same_parameters,
+    is_classifier_class,
+    partial_fit_kwargs,
+)
 from numpy.testing import assert_array_equal
-from sklearn.base import ClassifierMixin
 from sklearn.datasets import make_multilabel_classification
 from skops.io.exceptions import UntrustedTypesFoundException
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout import DropoutMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ESTIMATORS = [
-    pytest.param(DropoutMLPClassifier, id="classifier"),
-    pytest.param(DropoutMLPRegressor, id="regressor"),
-]
-SMALL_NET = {
+TWO_LAYER_NET = {
+    **SMALL_NET,
     "hidden_layer_sizes": (10, 6),
     "dropout_rate": [0.3, 0.2],
     "input_dropout": 0.2,
     "max_iter": 4,
-    "batch_size": 32,
-    "learning_rate_init": 0.01,
-    "random_state": 0,
 }
-
-
-def is_classifier_class(Estimator):
-    return issubclass(Estimator, ClassifierMixin)
-
-
-def partial_fit_kwargs(Estimator, y):
-    return {"classes": np.unique(y)} if is_classifier_class(Estimator) else {}
 
 
 def pickle_round_trip(est):
@@ -89,20 +80,13 @@ def assert_same_predictions(restored, original, X):
         )
 
 
-def assert_same_parameters(first, second):
-    pairs = zip(first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_)
-    for a, b in pairs:
-        assert_array_equal(a, b, strict=True)
-
-
 # ----------------------------------------------------------------- predict
 @pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
 @pytest.mark.parametrize("kind", INPUT_KINDS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_round_trip_predicts_identically(Estimator, Xy, kind, round_trip):
     X, y = Xy
     X = make_X(kind, X)
-    est = Estimator(**SMALL_NET).fit(X, y)
+    est = Estimator(**TWO_LAYER_NET).fit(X, y)
     restored = round_trip(est)
     assert type(restored) is Estimator
     assert restored.get_params() == est.get_params()
@@ -111,10 +95,9 @@ def test_round_trip_predicts_identically(Estimator, Xy, kind, round_trip):
 
 
 @pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_round_trip_after_warm_start_predicts_identically(Estimator, Xy, round_trip):
     X, y = Xy
-    est = Estimator(**SMALL_NET, warm_start=True).fit(X, y)
+    est = Estimator(**TWO_LAYER_NET, warm_start=True).fit(X, y)
     est.set_params(max_iter=2)
     est.fit(X, y)
     restored = round_trip(est)
@@ -122,10 +105,9 @@ def test_round_trip_after_warm_start_predicts_identically(Estimator, Xy, round_t
 
 
 @pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_round_trip_after_partial_fit_predicts_identically(Estimator, Xy, round_trip):
     X, y = Xy
-    est = Estimator(**SMALL_NET)
+    est = Estimator(**TWO_LAYER_NET)
     est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
     est.partial_fit(X, y)
     restored = round_trip(est)
@@ -136,14 +118,14 @@ def test_round_trip_of_a_multilabel_classifier():
     X, Y = make_multilabel_classification(
         n_samples=80, n_features=6, n_classes=3, random_state=0
     )
-    est = DropoutMLPClassifier(**SMALL_NET).fit(X, Y)
+    est = DropoutMLPClassifier(**TWO_LAYER_NET).fit(X, Y)
     for round_trip in (pickle_round_trip, joblib_round_trip, skops_round_trip):
         assert_same_predictions(round_trip(est), est, X)
 
 
 def test_round_trip_keeps_string_class_labels(binary_data):
     X, y = binary_data
-    est = DropoutMLPClassifier(**SMALL_NET).fit(X, y)
+    est = DropoutMLPClassifier(**TWO_LAYER_NET).fit(X, y)
     for round_trip in (pickle_round_trip, joblib_round_trip, skops_round_trip):
         restored = round_trip(est)
         assert_array_equal(restored.classes_, est.classes_, strict=True)
@@ -154,7 +136,6 @@ def test_round_trip_keeps_string_class_labels(binary_data):
 @pytest.mark.parametrize("round_trip", ALL_ROUND_TRIPS)
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("kind", INPUT_KINDS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_loaded_model_continues_partial_fit_like_the_original(
     Estimator, Xy, kind, solver, round_trip
 ):
@@ -162,7 +143,7 @@ def test_loaded_model_continues_partial_fit_like_the_original(
     # the label binarizer all survive the round-trip.
     X, y = Xy
     X = make_X(kind, X)
-    est = Estimator(**SMALL_NET, solver=solver)
+    est = Estimator(**TWO_LAYER_NET, solver=solver)
     est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
     est.partial_fit(X, y)
     restored = round_trip(est)
@@ -176,10 +157,9 @@ def test_loaded_model_continues_partial_fit_like_the_original(
 
 
 @pytest.mark.parametrize("round_trip", ROUND_TRIPS)
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_loaded_model_continues_warm_start_like_the_original(Estimator, Xy, round_trip):
     X, y = Xy
-    est = Estimator(**SMALL_NET, warm_start=True).fit(X, y)
+    est = Estimator(**TWO_LAYER_NET, warm_start=True).fit(X, y)
     restored = round_trip(est)
     est.fit(X, y)
     restored.fit(X, y)
@@ -197,10 +177,9 @@ def test_loaded_model_continues_warm_start_like_the_original(Estimator, Xy, roun
         pytest.param({"max_norm": None, "dropout_rate": 0.0}, id="no_dropout"),
     ],
 )
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_skops_needs_to_trust_only_skdropout_types(Estimator, Xy, params):
     X, y = Xy
-    est = Estimator(**{**SMALL_NET, **params}).fit(X, y)
+    est = Estimator(**{**TWO_LAYER_NET, **params}).fit(X, y)
     data = sio.dumps(est)
 
     untrusted = sio.get_untrusted_types(data=data)
@@ -216,13 +195,12 @@ def test_skops_needs_to_trust_only_skdropout_types(Estimator, Xy, params):
 
 def test_skops_refuses_to_load_without_trusting_the_types(classification_data):
     X, y = classification_data
-    data = sio.dumps(DropoutMLPClassifier(**SMALL_NET).fit(X, y))
+    data = sio.dumps(DropoutMLPClassifier(**TWO_LAYER_NET).fit(X, y))
     with pytest.raises(UntrustedTypesFoundException, match="[Uu]ntrusted types"):
         sio.loads(data)
 
 
 # ------------------------------------------------------------------ memory
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_saved_model_size_does_not_grow_with_the_training_set(Estimator):
     # fit keeps no copy of X: the model is the same size after 100 or 2000 rows.
     rng = np.random.RandomState(0)
@@ -231,7 +209,7 @@ def test_saved_model_size_does_not_grow_with_the_training_set(Estimator):
         X = rng.normal(size=(n_samples, 5))
         y = (X[:, 0] > 0).astype(int)
         y = y if is_classifier_class(Estimator) else y.astype(float)
-        est = Estimator(**{**SMALL_NET, "max_iter": 1}).fit(X, y)
+        est = Estimator(**{**TWO_LAYER_NET, "max_iter": 1}).fit(X, y)
         # The loss curve has the same length; only the data size differs.
         sizes.append(len(pickle.dumps(est)))
     assert abs(sizes[1] - sizes[0]) < 64
@@ -253,7 +231,6 @@ def _array_bytes(obj, seen=None):
 
 
 @pytest.mark.parametrize("early_stopping", [False, True], ids=["plain", "es"])
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_fitted_model_holds_its_weights_and_adam_state_only(
     Estimator, Xy, early_stopping
 ):
@@ -261,7 +238,7 @@ def test_fitted_model_holds_its_weights_and_adam_state_only(
     # fit (two more arrays the size of a slice), and early stopping keeps no
     # second copy of the weights. The slack is for the small attributes.
     X, y = Xy
-    est = Estimator(**{**SMALL_NET, "early_stopping": early_stopping}).fit(X, y)
+    est = Estimator(**{**TWO_LAYER_NET, "early_stopping": early_stopping}).fit(X, y)
     weights = sum(p.nbytes for p in est.coefs_ + est.intercepts_)
     assert _array_bytes(est) <= 3.1 * weights
     assert est._optimizer._scratch is None

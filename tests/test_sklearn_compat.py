@@ -57,7 +57,6 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 @pytest.mark.parametrize(
     "check",
     [

@@ -9,26 +9,22 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import SMALL_NET
 from numpy.testing import assert_array_equal
 from threadpoolctl import threadpool_limits
 
-import skdropout._base
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+import skdropout._prediction
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 N_THREADS = 8
 N_ROUNDS = 5
-ESTIMATORS = [
-    pytest.param(DropoutMLPClassifier, id="classifier"),
-    pytest.param(DropoutMLPRegressor, id="regressor"),
-]
-SMALL_NET = {
+NET = {
+    **SMALL_NET,
     "hidden_layer_sizes": (32, 16),
     "dropout_rate": 0.3,
     "input_dropout": 0.2,
     "max_iter": 3,
-    "random_state": 0,
 }
 
 
@@ -62,7 +58,6 @@ def chunks(X, y, n_chunks, seed):
 
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_concurrent_predictions_equal_serial_predictions(Estimator, Xy, sparse):
     X, y = Xy
     # Repeat the rows so each call does real work, and start the threads
@@ -70,7 +65,7 @@ def test_concurrent_predictions_equal_serial_predictions(Estimator, Xy, sparse):
     X, y = np.tile(X, (20, 1)), np.tile(y, 20)
     if sparse:
         X = sp.csr_matrix(X)
-    est = Estimator(**SMALL_NET).fit(X, y)
+    est = Estimator(**NET).fit(X, y)
 
     for round_ in range(N_ROUNDS):
         tasks = [
@@ -86,15 +81,14 @@ def test_concurrent_predictions_equal_serial_predictions(Estimator, Xy, sparse):
             assert_array_equal(got, expected, strict=True)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_concurrent_chunked_predictions_equal_serial_predictions(
     Estimator, Xy, monkeypatch
 ):
     # With a tiny chunk size every call walks many chunks of its own: the
     # chunking must keep no state on the estimator or the module.
-    monkeypatch.setattr(skdropout._base, "_PREDICT_CHUNK_ROWS", 7)
+    monkeypatch.setattr(skdropout._prediction, "CHUNK_ROWS", 7)
     X, y = Xy
-    est = Estimator(**SMALL_NET).fit(X, y)
+    est = Estimator(**NET).fit(X, y)
     serial = {name: call(est, name, X, y) for name in prediction_methods(est)}
 
     with ThreadPoolExecutor(max_workers=N_THREADS) as pool:
@@ -107,10 +101,9 @@ def test_concurrent_chunked_predictions_equal_serial_predictions(
             assert_array_equal(future.result(), serial[name], strict=True)
 
 
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_predicting_from_threads_leaves_the_model_unchanged(Estimator, Xy):
     X, y = Xy
-    est = Estimator(**SMALL_NET).fit(X, y)
+    est = Estimator(**NET).fit(X, y)
     before = [p.copy() for p in est.coefs_ + est.intercepts_]
     with ThreadPoolExecutor(max_workers=N_THREADS) as pool:
         list(pool.map(est.predict, [X] * (4 * N_THREADS)))

@@ -9,7 +9,7 @@ from sklearn.datasets import load_digits
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout import DropoutMLPClassifier
 
 optuna = pytest.importorskip(
     "optuna", reason="optuna is an optional extra: pip install '.[optuna]'"
@@ -226,9 +226,6 @@ def test_reports_one_validation_score_per_epoch_with_its_index_as_step(
     assert list(reported.values()) == pytest.approx(clf.validation_scores_)
 
 
-@pytest.mark.parametrize(
-    "Estimator", [DropoutMLPClassifier, DropoutMLPRegressor], ids=["clf", "reg"]
-)
 def test_trial_pruned_propagates_out_of_fit(Estimator, small_digits):
     X, y = small_digits
     # Every score is below 2, so the pruner prunes after the first epoch.

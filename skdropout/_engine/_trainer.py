@@ -421,6 +421,35 @@ class MinibatchTrainer:
             np.dot(A.T, delta, out=grad)
         np.dot(self._ones[: delta.shape[0]], delta, out=self.intercept_grads[layer])
 
+    # ------------------------------------------- for the estimator layer
+    def project_start(self):
+        """Project the network onto the max-norm ball before training.
+
+        Returns
+        -------
+        changed : bool
+            Whether any weight column was rescaled (always False without
+            ``max_norm``).
+        """
+        if self.constraint is None:
+            return False
+        before = self.constraint.n_clipped
+        self.constraint.project(None)
+        return self.constraint.n_clipped > before
+
+    def release_workspace(self):
+        """Free the optimizer's scratch vectors; the next step makes them again."""
+        self.optimizer.release_workspace()
+
+    def loss_of_outputs(self, out, Y, sample_weight=None):
+        """The data loss (no penalty) of network outputs ``out`` for targets ``Y``.
+
+        For rows outside the training minibatches, such as a validation set:
+        its scratch arrays are made for ``out``, not taken from the trainer's.
+        """
+        scratch = (np.empty_like(out), np.empty_like(out))
+        return LOSSES[self.loss](Y, out, sample_weight, scratch)
+
 
 def _batch_weight(n_rows, sample_weight):
     """Total weight of a minibatch: its number of rows if unweighted."""

@@ -1,0 +1,111 @@
+"""Hyperparameters resolved for one network: layer sizes, dropout rates,
+batch size and the seed of the dropout masks.
+
+Fitting and Monte Carlo prediction read the rates and the mask seed from
+here, so both interpret ``dropout_rate`` and ``input_dropout`` alike.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._utils import user_stacklevel
+
+
+def hidden_layer_sizes(sizes):
+    """``hidden_layer_sizes`` as a list of positive ints, validated."""
+    given = sizes
+    if isinstance(sizes, dict | set | frozenset):
+        # Iterable, but with no order of layers to give.
+        raise TypeError(
+            f"hidden_layer_sizes must be an int or a sequence of ints, got {sizes!r}."
+        )
+    if not hasattr(sizes, "__iter__"):
+        sizes = [sizes]
+    sizes = list(sizes)
+    for size in sizes:
+        if not isinstance(size, Integral | np.integer) or isinstance(size, bool):
+            raise TypeError(f"hidden_layer_sizes must contain integers, got {given!r}.")
+        if size <= 0:
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {given!r}.")
+    return [int(s) for s in sizes]
+
+
+def hidden_dropout_rates(dropout_rate, n_hidden):
+    """One drop probability per hidden layer, validated."""
+    rates = dropout_rate
+    if isinstance(rates, str | dict | set | frozenset):
+        raise TypeError(
+            f"dropout_rate must be a float or a sequence of floats, got {rates!r}."
+        )
+    if isinstance(rates, np.ndarray) and rates.ndim == 0:
+        rates = rates.item()  # a 0-d array is one rate, like a float
+    if isinstance(rates, Real) and not isinstance(rates, bool):
+        rates = [rates] * n_hidden
+    elif np.asarray(rates, dtype=object).ndim > 1:
+        raise ValueError(
+            "dropout_rate must be a float or a one-dimensional sequence of "
+            f"floats (one per hidden layer), got {dropout_rate!r}."
+        )
+    else:
+        rates = list(rates)
+    if len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout_rate has {len(rates)} rates but hidden_layer_sizes has "
+            f"{n_hidden} hidden layers; give one rate per hidden layer or a "
+            "single float."
+        )
+    checked = []
+    for rate in rates:
+        if not isinstance(rate, Real | np.floating | np.integer) or isinstance(
+            rate, bool
+        ):
+            raise TypeError(
+                f"dropout_rate must contain floats in [0, 1), got {dropout_rate!r}."
+            )
+        if not 0 <= rate < 1:
+            raise ValueError(
+                f"every dropout_rate must be in [0, 1), got {dropout_rate!r}."
+            )
+        checked.append(float(rate))
+    return checked
+
+
+def dropout_rates(estimator, n_hidden):
+    """Drop probabilities of the input and of each hidden layer, in order."""
+    return [
+        float(estimator.input_dropout),
+        *hidden_dropout_rates(estimator.dropout_rate, n_hidden),
+    ]
+
+
+def batch_size(estimator, n_samples):
+    """The minibatch size for ``n_samples`` training rows."""
+    if estimator.batch_size == "auto":
+        return min(200, n_samples)
+    if estimator.batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than "
+            "sample size. It is going to be clipped",
+            stacklevel=user_stacklevel(),
+        )
+    return int(np.clip(estimator.batch_size, 1, n_samples))
+
+
+def mask_seed(random_state):
+    """The one draw from ``random_state`` that seeds a run of dropout masks."""
+    return random_state.randint(np.iinfo(np.int32).max)
+
+
+def training_mask_rng(random_state, rates, t):
+    """The generator of a fit's dropout masks; None when no rate is positive.
+
+    Drawn after initialisation and the validation split, and only when
+    dropout is on, so that fits without dropout consume the random stream
+    exactly as sklearn's MLP does. Mixing in ``t`` (samples seen so far)
+    gives each ``partial_fit`` call its own masks even with an int seed.
+    """
+    if not any(rate > 0 for rate in rates):
+        return None
+    return np.random.default_rng([mask_seed(random_state), t])

@@ -1,0 +1,73 @@
+"""Small helpers shared by the estimator modules: warnings and sample weights."""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn.utils.validation import _check_sample_weight
+
+# Warnings about the user's call point at the first frame outside this
+# package and scikit-learn (whose score and Pipeline call our methods).
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (__file__, sklearn.__file__)
+)
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside
+    skdropout and scikit-learn, for a warning raised by this one's caller."""
+    frame = sys._getframe(2)  # the frame that calls warnings.warn's caller
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn_if_not_finite(values, what):
+    """One clear warning, from the user's line, when ``values`` overflowed.
+
+    Returns whether it warned.
+
+    Inputs far outside the training data, or strong dropout noise in Monte
+    Carlo passes, can push activations beyond the float range; numpy's own
+    overflow warnings (silenced around the passes) would name none of that.
+    """
+    n_bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    if not n_bad:
+        return False
+    warnings.warn(
+        f"{n_bad} of {values.size} {what} are not finite: the network's "
+        "activations overflowed the float range, on inputs probably far "
+        "outside the range of the training data (or, for Monte Carlo passes, "
+        "under strong dropout noise).",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return True
+
+
+def checked_sample_weight(sample_weight, X):
+    """``sample_weight`` validated for ``X``, in X's dtype; None stays None.
+
+    Negative weights are refused. Weights beyond the dtype's range get
+    sklearn's error without numpy's overflow warning before it.
+    """
+    if sample_weight is None:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        # Every minibatch divides by its total weight: inf / inf is NaN,
+        # which would read as a diverged fit.
+        raise ValueError(
+            f"sample_weight sums beyond the range of {X.dtype}, the dtype "
+            "of X: scale the weights down."
+        )
+    return sample_weight

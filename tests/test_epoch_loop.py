@@ -1,0 +1,66 @@
+"""The epoch loop (skdropout/_epoch_loop.py): epochs per call, what verbose
+prints, and where its warnings point."""
+
+import numpy as np
+import pytest
+from _helpers import (
+    DROPOUT,
+    SMALL_NET,
+    assert_same_parameters,
+    partial_fit_kwargs,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import Pipeline
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def test_verbose_prints_the_loss_of_every_epoch(Estimator, Xy, capsys):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 3}, **DROPOUT, verbose=True)
+    est.fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" = ")[0] for line in lines] == [
+        "Iteration 1, loss",
+        "Iteration 2, loss",
+        "Iteration 3, loss",
+    ]
+    for line, loss in zip(lines, est.loss_curve_):
+        assert float(line.split(" = ")[1]) == pytest.approx(loss, abs=1e-8)
+
+
+def test_fit_warnings_point_at_the_users_line(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 1, "batch_size": 10 * len(y)})
+    with pytest.warns(UserWarning) as w:  # ConvergenceWarning, batch_size clipped
+        est.fit(X, y)
+    assert len(w) == 2
+    assert {record.filename for record in w} == {__file__}
+    with pytest.warns(UserWarning) as w:
+        Pipeline([("mlp", est)]).fit(X, y)
+    assert ConvergenceWarning in {record.category for record in w}
+    assert {record.filename for record in w} == {__file__}
+
+
+def test_partial_fit_runs_exactly_one_epoch_per_call(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**SMALL_NET, **DROPOUT)
+    kwargs = partial_fit_kwargs(Estimator, y)
+    t = 0
+    for calls, chunk in enumerate(np.array_split(np.arange(X.shape[0]), 3), 1):
+        est.partial_fit(X[chunk], y[chunk], **kwargs)
+        t += chunk.size
+        assert est.n_iter_ == 1
+        assert est.t_ == t
+        assert len(est.loss_curve_) == calls
+
+
+def test_partial_fit_is_repeatable_with_an_int_random_state(Estimator, Xy):
+    X, y = Xy
+    kwargs = partial_fit_kwargs(Estimator, y)
+    first = Estimator(**SMALL_NET, **DROPOUT)
+    second = Estimator(**SMALL_NET, **DROPOUT)
+    for _ in range(3):
+        first.partial_fit(X, y, **kwargs)
+        second.partial_fit(X, y, **kwargs)
+    assert_same_parameters(first, second)
