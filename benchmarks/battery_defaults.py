@@ -6,8 +6,10 @@ seed the data are drawn (synthetic sets) with that seed, split 60/40 with
 that seed (stratified for classification), the features standardised on the
 training part, and both estimators fitted with ``random_state=seed``. The
 table gives the mean over the seeds of the test score (accuracy, or R^2 for
-regression), the fit time and ``n_iter_``; the last column is our mean score
-minus scikit-learn's.
+regression), the fit time and ``n_iter_``; the last columns are our mean
+score minus scikit-learn's, and the standard error of that difference over
+the seeds (the spread of the per-seed differences over the square root of
+the number of seeds).
 
 Run: python benchmarks/battery_defaults.py            (a few minutes on 2 cores)
      python benchmarks/battery_defaults.py --quick    (two sets, two seeds)
@@ -146,14 +148,24 @@ def run_battery(names, seeds, max_iter=1000, n_jobs=2, params=None):
     table = {}
     for (name, contender, _), result in zip(jobs, results):
         table.setdefault((name, contender), []).append(result)
-    return {
+    summary = {
         key: {
             "score": float(np.mean([r[0] for r in rows])),
             "seconds": float(np.mean([r[1] for r in rows])),
             "n_iter": float(np.mean([r[2] for r in rows])),
+            "scores": [r[0] for r in rows],
         }
         for key, rows in table.items()
     }
+    for name in names:
+        ours = summary[name, "skdropout"]
+        differences = np.subtract(ours["scores"], summary[name, "sklearn"]["scores"])
+        ours["difference_se"] = (
+            float(differences.std(ddof=1) / np.sqrt(len(differences)))
+            if len(differences) > 1
+            else float("nan")
+        )
+    return summary
 
 
 def rst_table(summary, names):
@@ -168,6 +180,7 @@ def rst_table(summary, names):
         "ours n_iter",
         "sklearn n_iter",
         "difference",
+        "std. error",
     ]
     rows = []
     for name in names:
@@ -183,6 +196,7 @@ def rst_table(summary, names):
                 f"{ours['n_iter']:.0f}",
                 f"{theirs['n_iter']:.0f}",
                 f"{ours['score'] - theirs['score']:+.3f}",
+                f"{ours['difference_se']:.3f}",
             ]
         )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

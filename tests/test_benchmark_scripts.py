@@ -136,7 +136,7 @@ def test_defaults_battery_scores_both_contenders_on_every_set(capsys):
     lines = battery.rst_table(summary, args.names).splitlines()
     assert len(lines) == 4 + len(args.names)
     cells = lines[3].split()
-    mine, theirs, difference = float(cells[2]), float(cells[3]), float(cells[-1])
+    mine, theirs, difference = float(cells[2]), float(cells[3]), float(cells[-2])
     assert difference == pytest.approx(mine - theirs, abs=2e-3)
 
 
