@@ -144,3 +144,11 @@ def test_defaults_battery_refuses_an_unknown_data_set(capsys):
     with pytest.raises(SystemExit):
         load_script("battery_defaults").parse_args(["--datasets", "nope"])
     assert "error:" in capsys.readouterr().err
+
+
+def test_stopping_rule_script_times_both_variants():
+    bench = load_script("bench_stopping_rule")
+    X, y, epochs = bench.workloads(quick=True)["moons_100"]
+    assert all(r > 0 for r in bench.ratios(X, y, epochs, repeats=1))
+    # The real measure is put back after the timings.
+    assert bench.epoch_loop.dropout_free_loss is bench.JUDGED
