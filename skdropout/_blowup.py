@@ -37,7 +37,7 @@ and a ``partial_fit`` call is a single epoch):
 
 import numpy as np
 
-from ._engine import LOSSES
+from ._engine import LOSSES, constant_prediction
 
 GROWTH_LIMIT = 1e6
 SATURATION_SHARE = 0.5
@@ -53,8 +53,9 @@ class BlowUpRule:
         Key of the training loss in the engine's ``LOSSES``.
     start_output : ndarray of shape (n_probe, n_outputs)
         The starting network's dropout-free output on the probe rows.
-    Y_probe : ndarray of shape (n_probe, n_outputs)
-        The probe rows' targets, encoded like the output.
+    Y_probe : ndarray of shape (n_probe, n_targets)
+        The probe rows' targets, encoded like the output (one column per
+        output, or per two outputs under ``gaussian_nll``).
     """
 
     def __init__(self, loss_name, start_output, Y_probe):
@@ -65,8 +66,7 @@ class BlowUpRule:
             np.empty_like(start_output),
             np.empty_like(start_output),
         )
-        constant = np.empty_like(start_output)
-        constant[...] = Y_probe.mean(axis=0)
+        constant = constant_prediction(loss_name, Y_probe, np.empty_like(start_output))
         with np.errstate(all="ignore"):
             start = loss(Y_probe, start_output, None, scratch)
             baseline = loss(Y_probe, constant, None, scratch)

@@ -50,9 +50,11 @@ class TrainingCurveDisplay:
     Prefer :meth:`from_estimator` to build one. All parameters are stored as
     attributes.
 
-    Because dropout is active while the training loss is measured, but not
-    for the validation loss, a regularised network's training loss usually
-    lies *above* its validation loss; compare the trends, not the levels.
+    The training loss is measured with dropout active, the validation loss
+    without it, so the two are not on the same footing: dropout raises the
+    training loss, while fitting the training rows lowers it. Either may lie
+    above the other (in the gallery's example the training loss ends below
+    the validation loss); compare the trends, not the levels.
 
     Parameters
     ----------

@@ -6,14 +6,61 @@ validation score has not, and the best epoch's weights are put back. The
 record (``best_loss_`` or ``best_validation_score_`` and the count of epochs
 without improvement) lives on the estimator, since warm starts continue it;
 everything else lives in one :class:`EarlyStopping` object per fit.
+
+With dropout on, the training loss of an epoch is measured on thinned
+networks: it is noisy, one lucky low epoch becomes the best loss, and the
+rule stopped fits long before they had learnt anything (issue 15). The rule
+then judges the training loss of the network that predicts, dropout off,
+measured after each epoch (:func:`dropout_free_loss`). With every rate 0 it
+judges ``loss_curve_`` as scikit-learn's MLP does.
 """
 
+import math
+
 import numpy as np
+import scipy.sparse as sp
+
+# At most this many training rows are scored after each epoch to judge the
+# dropout-free loss: every row of a small data set, a fixed, evenly spaced
+# sample of a large one (a forward pass over 2 million rows would add about
+# a third to each epoch).
+JUDGED_ROWS = 2048
+
+
+def dropout_free_loss(estimator, trainer, X, Y, sample_weight):
+    """A function giving the training loss of the network with dropout off.
+
+    The L2-penalised loss the estimator minimises, of the deterministic
+    network, on the training rows (every ``ceil(n / JUDGED_ROWS)``-th one).
+    The rows are the same every epoch, so the measure changes only as the
+    weights do.
+    """
+    stride = math.ceil(X.shape[0] / JUDGED_ROWS)
+    if stride > 1:
+        # Copied once, contiguous: a strided view would be gathered again
+        # by every epoch's matrix product.
+        X = X[::stride] if sp.issparse(X) else np.ascontiguousarray(X[::stride])
+        Y = np.ascontiguousarray(Y[::stride])
+        if sample_weight is not None:
+            sample_weight = np.ascontiguousarray(sample_weight[::stride])
+    total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+
+    def loss():
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = estimator._forward(X, check_input=False)
+            value = trainer.loss_of_outputs(out, Y, sample_weight)
+        if estimator.alpha:
+            squares = sum(float(np.vdot(W, W)) for W in estimator.coefs_)
+            value += 0.5 * estimator.alpha * squares / total_weight
+        return float(value)
+
+    return loss
 
 
 def new_record(estimator):
     """Start the record of a new network, for the current ``early_stopping``."""
     estimator._no_improvement_count = 0
+    estimator._best_dropout_free_loss = np.inf
     if estimator.early_stopping:
         estimator.validation_scores_ = []
         estimator.validation_loss_curve_ = []
@@ -39,6 +86,7 @@ def adopt_rule(estimator):
         estimator._no_improvement_count = 0
     elif not estimator.early_stopping and estimator.best_loss_ is None:
         estimator.best_loss_ = np.inf
+        estimator._best_dropout_free_loss = np.inf
         estimator.best_validation_score_ = None
         estimator._no_improvement_count = 0
 
@@ -72,10 +120,14 @@ class EarlyStopping:
     estimator : BaseDropoutMLP
         The estimator being fitted; its record attributes are read and
         updated, its ``coefs_`` and ``intercepts_`` copied and restored.
+    judged_loss : callable, default=None
+        Without early stopping, what is judged instead of the epoch's
+        training loss: the :func:`dropout_free_loss` when dropout is on.
     """
 
-    def __init__(self, estimator):
+    def __init__(self, estimator, judged_loss=None):
         self._estimator = estimator
+        self._judged_loss = judged_loss
         # With early_stopping, copies of the best epoch's weights.
         self._best = None
 
@@ -126,22 +178,35 @@ class EarlyStopping:
                     self._best[0] + self._best[1], est.coefs_ + est.intercepts_
                 ):
                     np.copyto(best, current)
-        else:
+        elif self._judged_loss is None:
             if est.loss_curve_[-1] > est.best_loss_ - est.tol:
                 est._no_improvement_count += 1
             else:
                 est._no_improvement_count = 0
             if est.loss_curve_[-1] < est.best_loss_:
                 est.best_loss_ = est.loss_curve_[-1]
+        else:
+            judged = self._judged_loss()
+            # Absent on a network last fitted by an older version.
+            best = getattr(est, "_best_dropout_free_loss", np.inf)
+            if not judged <= best - est.tol:
+                est._no_improvement_count += 1
+            else:
+                est._no_improvement_count = 0
+            if judged < best:
+                est._best_dropout_free_loss = judged
+            # Still the lowest training loss, as documented.
+            est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
 
     def _stop_on_plateau(self):
         # The optimizer decides: an adaptive learning rate is lowered first.
         est = self._estimator
-        what = (
-            "Validation score did not improve"
-            if est.early_stopping
-            else "Training loss did not improve"
-        )
+        if est.early_stopping:
+            what = "Validation score did not improve"
+        elif self._judged_loss is not None:
+            what = "Training loss with dropout off did not improve"
+        else:
+            what = "Training loss did not improve"
         msg = (
             f"{what} more than tol={est.tol:f} for "
             f"{est.n_iter_no_change} consecutive epochs."

@@ -13,9 +13,9 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _divergence, _validation_set
+from . import _divergence, _hyperparameters, _validation_set
 from ._blowup import BlowUpRule
-from ._early_stopping import EarlyStopping
+from ._early_stopping import EarlyStopping, dropout_free_loss
 from ._engine import Checkpoint
 from ._utils import user_stacklevel
 
@@ -36,7 +36,11 @@ def run_epochs(estimator, plan, call):
         if split.sample_weight is None
         else {"sample_weight": split.sample_weight},
     }
-    stopping = EarlyStopping(est)
+    judged_loss = None
+    rates = _hyperparameters.dropout_rates(est, len(est.coefs_) - 1)
+    if not est.early_stopping and any(rate > 0 for rate in rates):
+        judged_loss = dropout_free_loss(est, trainer, X, y, sample_weight)
+    stopping = EarlyStopping(est, judged_loss)
     call.watch(stopping)
     fitted_copy = functools.partial(_fitted_copy_attributes, est, stopping)
     with call.refused_on_failure():

@@ -221,3 +221,32 @@ def test_uncertainty_benchmark_refuses_zero_seeds(bench_uncertainty, capsys):
     with pytest.raises(SystemExit):
         bench_uncertainty.main(["--seeds", "0"])
     assert "error:" in capsys.readouterr().err
+
+
+def test_defaults_battery_scores_both_contenders_on_every_set(capsys):
+    battery = load_script("battery_defaults")
+    args = battery.parse_args(["--quick"])
+    summary = battery.run_battery(args.names, [0], max_iter=5, n_jobs=1)
+    assert set(summary) == {
+        (name, contender) for name in args.names for contender in battery.CONTENDERS
+    }
+    assert all(row["n_iter"] <= 5 and row["seconds"] > 0 for row in summary.values())
+    lines = battery.rst_table(summary, args.names).splitlines()
+    assert len(lines) == 4 + len(args.names)
+    cells = lines[3].split()
+    mine, theirs, difference = float(cells[2]), float(cells[3]), float(cells[-2])
+    assert difference == pytest.approx(mine - theirs, abs=2e-3)
+
+
+def test_defaults_battery_refuses_an_unknown_data_set(capsys):
+    with pytest.raises(SystemExit):
+        load_script("battery_defaults").parse_args(["--datasets", "nope"])
+    assert "error:" in capsys.readouterr().err
+
+
+def test_stopping_rule_script_times_both_variants():
+    bench = load_script("bench_stopping_rule")
+    X, y, epochs = bench.workloads(quick=True)["moons_100"]
+    assert all(r > 0 for r in bench.ratios(X, y, epochs, repeats=1))
+    # The real measure is put back after the timings.
+    assert bench.epoch_loop.dropout_free_loss is bench.JUDGED

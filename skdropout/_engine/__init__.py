@@ -10,7 +10,13 @@ from ._activations import ACTIVATIONS, DERIVATIVES
 from ._checkpoint import Checkpoint
 from ._dropout import DropoutMasks
 from ._forward import forward, forward_stochastic, forward_stochastic_chunks
-from ._losses import LOSSES, OUTPUTS_PER_TARGET, VARIANCE_FLOOR, gaussian_variance
+from ._losses import (
+    LOSSES,
+    OUTPUTS_PER_TARGET,
+    VARIANCE_FLOOR,
+    constant_prediction,
+    gaussian_variance,
+)
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._parameters import pack_parameters, packed_buffer
@@ -28,6 +34,7 @@ __all__ = [
     "MinibatchTrainer",
     "SGDOptimizer",
     "apply_max_norm",
+    "constant_prediction",
     "forward",
     "forward_stochastic",
     "forward_stochastic_chunks",

@@ -217,3 +217,20 @@ LOSS_GRADIENTS = {"gaussian_nll": gaussian_nll_gradient}
 
 # Network outputs per target column; 1 for every loss not listed.
 OUTPUTS_PER_TARGET = {"gaussian_nll": 2}
+
+
+def constant_prediction(loss_name, Y, out):
+    """Write into ``out`` the outputs of the best constant model of ``Y``.
+
+    The column means of ``Y`` (class frequencies for a label indicator
+    matrix); under ``gaussian_nll``, whose outputs are the means and then one
+    raw log-variance per target, the targets' variances go in the second
+    half. It is the scale a loss of a useless network has on these targets.
+    """
+    n_targets = Y.shape[1]
+    out[:, :n_targets] = Y.mean(axis=0)
+    if out.shape[1] > n_targets:
+        # The raw output whose variance, floor included, is the targets'.
+        excess = np.maximum(Y.var(axis=0) - VARIANCE_FLOOR, VARIANCE_FLOOR)
+        out[:, n_targets:] = np.log(excess)
+    return out

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from skdropout._engine import LOSSES, VARIANCE_FLOOR, gaussian_variance
+from skdropout._engine import (
+    LOSSES,
+    VARIANCE_FLOOR,
+    constant_prediction,
+    gaussian_variance,
+)
 from skdropout._engine._losses import gaussian_nll_gradient
 
 DTYPES = [np.float32, np.float64]
@@ -185,3 +190,13 @@ def test_trainer_learns_a_noise_scale_that_grows_with_the_input(dtype):
     learned = np.sqrt(gaussian_variance(out[:, 1]))
     assert np.corrcoef(learned, scale)[0, 1] > 0.9
     np.testing.assert_allclose(learned, scale, rtol=0.5, atol=0.1)
+
+
+def test_constant_prediction_is_the_best_constant_gaussian():
+    y_true, _, _ = _case(n_rows=200)
+    out = constant_prediction("gaussian_nll", y_true, np.empty((200, 6)))
+
+    best = _loss(y_true, out, None)
+    for shift in ([0.1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0.1, 0], [0, 0, 0, 0, -0.1, 0]):
+        assert _loss(y_true, out + np.array(shift), None) > best
+    np.testing.assert_allclose(gaussian_variance(out[:, 3:])[0], y_true.var(axis=0))
