@@ -6,7 +6,8 @@ loss explodes to 1e30 or sits at the clipped log-loss while every number
 stays finite. This rule calls such an epoch diverged, like a non-finite one.
 
 The reference is the larger of two dropout-free losses on the probe rows
-(the first training rows), taken when the call starts: the starting
+(an evenly spaced sample of the training rows, see :mod:`._probe`), taken
+when the call starts: the starting
 network's, and that of the constant prediction of the rows' mean target
 (class frequencies for a classifier). The constant's loss is the scale of
 the task, so a starting network that already fits well (a warm start) does
@@ -94,9 +95,10 @@ class BlowUpRule:
                 after = self._loss(self._Y_probe, probe_output, None, self._scratch)
             if after > GROWTH_LIMIT * self.reference:
                 return (
-                    f"the loss on the first training rows climbed to {after:.4g} "
-                    f"by the end of the epoch, over {GROWTH_LIMIT:.0e} times its "
-                    f"starting level {self.reference:.4g} (training loss {loss:.4g})"
+                    "the loss on the probed training rows climbed "
+                    f"to {after:.4g} by the end of the epoch, over "
+                    f"{GROWTH_LIMIT:.0e} times its starting level "
+                    f"{self.reference:.4g} (training loss {loss:.4g})"
                 )
         if loss > GROWTH_LIMIT * self.reference:
             return (

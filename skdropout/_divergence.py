@@ -18,11 +18,6 @@ import math
 
 import numpy as np
 
-# The epoch loss is measured before each update, so weights that the
-# epoch's last updates made finite but huge would slip through; a
-# dropout-free pass over this many training rows catches them.
-PROBE_ROWS = 256
-
 # scikit-learn's MLP raises with these words when its weights become
 # non-finite; code written against its message keeps matching ours.
 SKLEARN_NON_FINITE = (
@@ -39,14 +34,17 @@ def sign(estimator, loss, flat_params, probe, blowup, checkpoint):
     """What shows that the last epoch failed, or None if nothing does.
 
     ``checkpoint`` still holds the state from before the epoch; ``blowup``
-    is the call's :class:`~._blowup.BlowUpRule`.
+    is the call's :class:`~._blowup.BlowUpRule`; ``probe`` the call's
+    :class:`~._probe.TrainingProbe`, scored here.
     """
     if not math.isfinite(loss):
         return f"the training loss became {loss} (non-finite)"
     if not np.isfinite(flat_params).all():
         return f"the weights became non-finite (training loss {loss:.4g})"
-    with np.errstate(over="ignore", invalid="ignore"):
-        probe_output = estimator._forward(probe, check_input=False)
+    # The epoch loss is measured before each update, so weights that the
+    # epoch's last updates made finite but huge would slip through; the
+    # probe's dropout-free pass after the epoch catches them.
+    probe_output = probe.score()
     if not np.isfinite(probe_output).all():
         return (
             "the weights grew so large that the network's outputs overflowed "

@@ -11,50 +11,22 @@ With dropout on, the training loss of an epoch is measured on thinned
 networks: it is noisy, one lucky low epoch becomes the best loss, and the
 rule stopped fits long before they had learnt anything (issue 15). The rule
 then judges the training loss of the network that predicts, dropout off,
-measured after each epoch (:func:`dropout_free_loss`). With every rate 0 it
-judges ``loss_curve_`` as scikit-learn's MLP does.
+measured after each epoch on the probe rows (:func:`dropout_free_loss`).
+With every rate 0 it judges ``loss_curve_`` as scikit-learn's MLP does.
 """
 
-import math
-
 import numpy as np
-import scipy.sparse as sp
-
-# At most this many training rows are scored after each epoch to judge the
-# dropout-free loss: every row of a small data set, a fixed, evenly spaced
-# sample of a large one (a forward pass over 2 million rows would add about
-# a third to each epoch).
-JUDGED_ROWS = 2048
 
 
-def dropout_free_loss(estimator, trainer, X, Y, sample_weight):
-    """A function giving the training loss of the network with dropout off.
+def dropout_free_loss(probe):
+    """What the rule judges with dropout on: the training loss with it off.
 
-    The L2-penalised loss the estimator minimises, of the deterministic
-    network, on the training rows (every ``ceil(n / JUDGED_ROWS)``-th one).
-    The rows are the same every epoch, so the measure changes only as the
-    weights do.
+    The L2-penalised loss of the network that predicts, on the
+    :class:`~._probe.TrainingProbe`'s rows, as scored after the epoch
+    (the divergence checks score them first). The rows are the same every
+    epoch, so the measure changes only as the weights do.
     """
-    stride = math.ceil(X.shape[0] / JUDGED_ROWS)
-    if stride > 1:
-        # Copied once, contiguous: a strided view would be gathered again
-        # by every epoch's matrix product.
-        X = X[::stride] if sp.issparse(X) else np.ascontiguousarray(X[::stride])
-        Y = np.ascontiguousarray(Y[::stride])
-        if sample_weight is not None:
-            sample_weight = np.ascontiguousarray(sample_weight[::stride])
-    total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-
-    def loss():
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            out = estimator._forward(X, check_input=False)
-            value = trainer.loss_of_outputs(out, Y, sample_weight)
-        if estimator.alpha:
-            squares = sum(float(np.vdot(W, W)) for W in estimator.coefs_)
-            value += 0.5 * estimator.alpha * squares / total_weight
-        return float(value)
-
-    return loss
+    return probe.penalised_loss
 
 
 def new_record(estimator):

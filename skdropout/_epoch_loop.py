@@ -17,6 +17,7 @@ from . import _divergence, _hyperparameters, _validation_set
 from ._blowup import BlowUpRule
 from ._early_stopping import EarlyStopping, dropout_free_loss
 from ._engine import Checkpoint
+from ._probe import TrainingProbe
 from ._utils import user_stacklevel
 
 
@@ -36,10 +37,11 @@ def run_epochs(estimator, plan, call):
         if split.sample_weight is None
         else {"sample_weight": split.sample_weight},
     }
+    probe = TrainingProbe(est, trainer, X, y, sample_weight)
     judged_loss = None
     rates = _hyperparameters.dropout_rates(est, len(est.coefs_) - 1)
     if not est.early_stopping and any(rate > 0 for rate in rates):
-        judged_loss = dropout_free_loss(est, trainer, X, y, sample_weight)
+        judged_loss = dropout_free_loss(probe)
     stopping = EarlyStopping(est, judged_loss)
     call.watch(stopping)
     fitted_copy = functools.partial(_fitted_copy_attributes, est, stopping)
@@ -61,13 +63,7 @@ def run_epochs(estimator, plan, call):
         # The state at the end of the last completed epoch: what a diverged
         # or interrupted fit falls back to.
         checkpoint = Checkpoint([plan.flat_params], est._optimizer)
-    probe = X[: min(n_samples, _divergence.PROBE_ROWS)]
-    with np.errstate(over="ignore", invalid="ignore"):
-        blowup = BlowUpRule(
-            est._loss_name(),
-            est._forward(probe, check_input=False),
-            y[: probe.shape[0]],
-        )
+    blowup = BlowUpRule(est._loss_name(), probe.score(), probe.Y)
     est.n_iter_ = 0
     try:
         for _ in range(est.max_iter):

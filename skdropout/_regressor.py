@@ -130,7 +130,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         with ``early_stopping``) that counts as progress. With dropout on,
         the training loss judged is that of the network with dropout off (the
         one that predicts), measured on the training rows after each epoch
-        (on an evenly spaced 2048 of them at most): the epoch's own loss,
+        (on an evenly spaced 256 of them at most): the epoch's own loss,
         measured on thinned networks, is too noisy to judge. With every rate
         0 it is the epoch's loss, as in scikit-learn's MLP.
 

@@ -16,8 +16,9 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
-from skdropout._early_stopping import JUDGED_ROWS, dropout_free_loss
+from skdropout._early_stopping import dropout_free_loss
 from skdropout._engine import LOSSES
+from skdropout._probe import PROBE_ROWS, TrainingProbe
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -71,15 +72,20 @@ def test_regressor_with_dropout_trains_as_long_as_it_learns():
     assert ours >= theirs - 0.02
 
 
+def _probe(estimator, X, Y, loss_name):
+    trainer = type("Trainer", (), {})()
+    trainer.loss_of_outputs = lambda out, Y, sw: LOSSES[loss_name](
+        Y, out, sw, (np.empty_like(out), np.empty_like(out))
+    )
+    return TrainingProbe(estimator, trainer, X, Y, None)
+
+
 def test_the_judged_loss_is_the_dropout_free_training_loss():
     X, y = make_moons(100, noise=0.3, random_state=0)
     clf = DropoutMLPClassifier(max_iter=50, random_state=0).fit(X, y)
-    trainer = type("Trainer", (), {})()
-    trainer.loss_of_outputs = lambda out, Y, sw: LOSSES["binary_log_loss"](
-        Y, out, sw, (np.empty_like(out), np.empty_like(out))
-    )
-    Y = y.reshape(-1, 1).astype(float)
-    judged = dropout_free_loss(clf, trainer, X, Y, None)()
+    probe = _probe(clf, X, y.reshape(-1, 1).astype(float), "binary_log_loss")
+    probe.score()
+    judged = dropout_free_loss(probe)()
     p = clf.predict_proba(X)[:, 1]
     log_loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     penalty = 0.5 * clf.alpha * sum((W**2).sum() for W in clf.coefs_) / len(X)
@@ -90,20 +96,17 @@ def test_the_judged_loss_is_the_dropout_free_training_loss():
 
 def test_a_large_training_set_is_judged_on_a_bounded_sample():
     rng = np.random.RandomState(0)
-    X = rng.rand(3 * JUDGED_ROWS + 5, 3)
+    X = rng.rand(3 * PROBE_ROWS + 5, 3)
     Y = rng.rand(len(X), 1)
     reg = DropoutMLPRegressor(hidden_layer_sizes=(4,), max_iter=1, random_state=0).fit(
         X, Y[:, 0]
     )
-    seen = []
+    probe = _probe(reg, X, Y, "squared_error")
 
-    class Trainer:
-        def loss_of_outputs(self, out, Y, sw):
-            seen.append(len(out))
-            return 0.0
-
-    dropout_free_loss(reg, Trainer(), X, Y, None)()
-    assert 0 < seen[0] <= JUDGED_ROWS
+    assert 0 < len(probe.score()) <= PROBE_ROWS
+    # Evenly spaced over the whole set, not its first rows.
+    stride = -(-len(X) // PROBE_ROWS)
+    np.testing.assert_array_equal(probe.X, X[::stride])
 
 
 def test_verbose_names_the_dropout_free_loss(capsys):

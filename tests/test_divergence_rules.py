@@ -274,7 +274,7 @@ def test_a_finite_blow_up_in_partial_fit_raises_and_keeps_the_last_state():
     # One call is one epoch, its loss measured before its updates (1.07);
     # the loss on the probe rows after it shows that the updates blew the
     # network up, and the call is undone like a diverged epoch of fit.
-    with pytest.raises(ValueError, match="first training rows climbed"):
+    with pytest.raises(ValueError, match="probed training rows climbed"):
         reg.partial_fit(X, y)
     assert reg.n_iter_ == 0 and reg.loss_curve_ == []
     assert_parameters_equal(parameters(reg), recorder.at_begin[0])
