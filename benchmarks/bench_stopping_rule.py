@@ -1,8 +1,9 @@
 """What the stopping rule's dropout-free loss costs per epoch.
 
-With dropout on and no early stopping, the stopping rule scores the
-dropout-free network on (at most 256 of) the training rows after every
-epoch. This times a fit of the default classifier for a fixed number of
+With dropout on and no early stopping, the stopping rule judges the
+dropout-free network's loss on (at most 256 of) the training rows after
+every epoch, reading the pass over them that the divergence checks make
+anyway. This times a fit of the default classifier for a fixed number of
 epochs (``n_iter_no_change`` so large that the rule never stops it) with
 that measure and with it replaced by nothing, interleaved in one process,
 and prints the median ratio and its range.
