@@ -60,13 +60,9 @@ class BlowUpRule:
     """
 
     def __init__(self, loss_name, start_output, Y_probe):
-        self._loss = loss = LOSSES[loss_name]
-        self._Y_probe = Y_probe
+        loss = LOSSES[loss_name]
         dtype = start_output.dtype
-        self._scratch = scratch = (
-            np.empty_like(start_output),
-            np.empty_like(start_output),
-        )
+        scratch = (np.empty_like(start_output), np.empty_like(start_output))
         constant = constant_prediction(loss_name, Y_probe, np.empty_like(start_output))
         with np.errstate(all="ignore"):
             start = loss(Y_probe, start_output, None, scratch)
@@ -82,24 +78,22 @@ class BlowUpRule:
             n_terms = start_output.shape[1] if loss_name == "binary_log_loss" else 1
             self._saturation = SATURATION_SHARE * per_output * n_terms
 
-    def sign(self, loss, probe_output=None):
+    def sign(self, loss, probe_loss=None):
         """Why the epoch counts as a blow-up, or None.
 
-        ``loss`` is the epoch's training loss, ``probe_output`` the
-        dropout-free network's (finite) output on the probe rows after it.
+        ``loss`` is the epoch's training loss, ``probe_loss`` the unweighted
+        loss of the dropout-free network's (finite) output on the probe rows
+        after it.
         """
         if not self.reference < np.inf:
             return None
-        if probe_output is not None:
-            with np.errstate(all="ignore"):
-                after = self._loss(self._Y_probe, probe_output, None, self._scratch)
-            if after > GROWTH_LIMIT * self.reference:
-                return (
-                    "the loss on the probed training rows climbed "
-                    f"to {after:.4g} by the end of the epoch, over "
-                    f"{GROWTH_LIMIT:.0e} times its starting level "
-                    f"{self.reference:.4g} (training loss {loss:.4g})"
-                )
+        if probe_loss is not None and probe_loss > GROWTH_LIMIT * self.reference:
+            return (
+                "the loss on the probed training rows climbed "
+                f"to {probe_loss:.4g} by the end of the epoch, over "
+                f"{GROWTH_LIMIT:.0e} times its starting level "
+                f"{self.reference:.4g} (training loss {loss:.4g})"
+            )
         if loss > GROWTH_LIMIT * self.reference:
             return (
                 f"the training loss climbed to {loss:.4g}, over {GROWTH_LIMIT:.0e} "

@@ -63,7 +63,7 @@ def sign(estimator, loss, flat_params, probe, blowup, checkpoint):
             f"{_STALLED}no weight changed in the whole epoch although the "
             f"training loss ({loss:.4g}) is above tol={estimator.tol}"
         )
-    return blowup.sign(loss, probe_output)
+    return blowup.sign(loss, probe.loss())
 
 
 def validation_sign(loss):

@@ -51,12 +51,36 @@ class TrainingProbe:
             X.shape[0] if sample_weight is None else float(sample_weight.sum())
         )
         self.output = None
+        self._scratch = None
+        self._losses = {}
 
     def score(self):
         """Score the rows with the current weights; return the outputs."""
         with np.errstate(over="ignore", invalid="ignore"):
             self.output = self._estimator._forward(self.X, check_input=False)
+        self._losses.clear()
         return self.output
+
+    def loss(self, weighted=False):
+        """The data loss (no penalty) of the outputs last scored.
+
+        Unweighted, the loss the blow-up rule compares with its reference;
+        ``weighted``, with the rows' sample weights (the same number when
+        there are none). Computed once per :meth:`score`, however many rules
+        ask.
+        """
+        sample_weight = self.sample_weight if weighted else None
+        key = sample_weight is not None
+        if key not in self._losses:
+            if self._scratch is None:
+                self._scratch = (np.empty_like(self.output), np.empty_like(self.output))
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._losses[key] = float(
+                    self._trainer.loss_of_outputs(
+                        self.output, self.Y, sample_weight, self._scratch
+                    )
+                )
+        return self._losses[key]
 
     def penalised_loss(self):
         """The L2-penalised training loss of the outputs last scored.
@@ -64,12 +88,8 @@ class TrainingProbe:
         The objective the estimator minimises, of the dropout-free network,
         on the probe rows.
         """
-        est = self._estimator
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self._trainer.loss_of_outputs(
-                self.output, self.Y, self.sample_weight
-            )
-        if est.alpha:
-            squares = sum(float(np.vdot(W, W)) for W in est.coefs_)
-            value += 0.5 * est.alpha * squares / self._total_weight
-        return float(value)
+        value = self.loss(weighted=True)
+        alpha = self._estimator.alpha
+        if alpha:
+            value += 0.5 * alpha * self._trainer.squared_weights() / self._total_weight
+        return value

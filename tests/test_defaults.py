@@ -74,8 +74,11 @@ def test_regressor_with_dropout_trains_as_long_as_it_learns():
 
 def _probe(estimator, X, Y, loss_name):
     trainer = type("Trainer", (), {})()
-    trainer.loss_of_outputs = lambda out, Y, sw: LOSSES[loss_name](
-        Y, out, sw, (np.empty_like(out), np.empty_like(out))
+    trainer.loss_of_outputs = lambda out, Y, sw, scratch: LOSSES[loss_name](
+        Y, out, sw, scratch
+    )
+    trainer.squared_weights = lambda: sum(
+        float(np.vdot(W, W)) for W in estimator.coefs_
     )
     return TrainingProbe(estimator, trainer, X, Y, None)
 

@@ -168,8 +168,7 @@ class DropoutMasks:
             # skips the bounds check.
             n_bytes = -(-mask.size // 8)
             raw = self.rng.bit_generator.random_raw(-(-mask.size // 64))
-            np.take(
-                self._bit_tables[layer],
+            self._bit_tables[layer].take(
                 raw.view(np.uint8)[:n_bytes],
                 axis=0,
                 out=flat[: 8 * n_bytes].reshape(n_bytes, 8),

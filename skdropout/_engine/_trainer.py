@@ -176,6 +176,13 @@ class MinibatchTrainer:
             each batch weighted by its number of rows; NaN or inf if a batch
             loss was not finite, in which case the epoch stops at that batch
             and the parameters may hold non-finite values.
+
+        Notes
+        -----
+        With ``max_norm``, the constraint skips the checks that the bound on
+        the steps taken since the last one shows cannot clip. Weights changed
+        other than by this trainer's steps (restored, set by the caller)
+        void that bound: call :meth:`project_start` before training on.
         """
         if batch_size > self._Y_buffer.shape[0]:
             raise ValueError(
@@ -184,10 +191,6 @@ class MinibatchTrainer:
             )
         n_samples = X.shape[0]
         accumulated = 0.0
-        if self.constraint is not None:
-            # Between epochs the weights may have been restored from a
-            # checkpoint or set by the caller: measure them afresh.
-            self.constraint.forget()
         # Overflow is detected below, through the loss; numpy's warnings
         # about it would only repeat that news once per operation.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -208,7 +211,7 @@ class MinibatchTrainer:
             rows = slice(start, stop)
             sw = None if sample_weight is None else sample_weight[rows]
             X_batch = X[rows]
-            if not sp.issparse(X) and not X_batch.flags.c_contiguous:
+            if not _is_sparse(X) and not X_batch.flags.c_contiguous:
                 # Rows of a Fortran-ordered X (a single-dtype DataFrame, say)
                 # are strided: np.dot would copy them into a new array at
                 # every product; copy them once, into the reused buffer.
@@ -219,16 +222,18 @@ class MinibatchTrainer:
         idx = order[start:stop]
         # The indices come from a permutation of the rows, so they are valid:
         # mode="clip" skips the bounds check, and with it the temporary that
-        # np.take otherwise fills before copying into ``out``.
-        if sp.issparse(X):
+        # take otherwise fills before copying into ``out``. (The methods, not
+        # np.take: its Python wrapper costs a microsecond a call, a share of
+        # a small network's step.)
+        if _is_sparse(X):
             X_batch = X[idx]
         else:
             X = self._shuffled_rows(X)
-            X_batch = np.take(X, idx, axis=0, out=self._rows_buffer(X)[:n], mode="clip")
-        Y_batch = np.take(Y, idx, axis=0, out=self._Y_buffer[:n], mode="clip")
+            X_batch = X.take(idx, axis=0, out=self._rows_buffer(X)[:n], mode="clip")
+        Y_batch = Y.take(idx, axis=0, out=self._Y_buffer[:n], mode="clip")
         sw = None
         if sample_weight is not None:
-            sw = np.take(sample_weight, idx, out=self._sw_buffer[:n], mode="clip")
+            sw = sample_weight.take(idx, out=self._sw_buffer[:n], mode="clip")
         return X_batch, Y_batch, sw
 
     def _shuffled_rows(self, X):
@@ -264,12 +269,15 @@ class MinibatchTrainer:
     def sample_masks(self, X_batch):
         """Fresh dropout masks for one minibatch (None where a rate is 0)."""
         n = X_batch.shape[0]
-        masks = [self.masks.sample(i, n) for i in range(1, len(self.coefs))]
-        if sp.issparse(X_batch):
+        sample = self.masks.sample
+        # The hidden layers' masks are drawn before the input's: the order
+        # of the random stream, which fixes every fit's masks for a seed.
+        hidden = [sample(i, n) for i in range(1, len(self.coefs))]
+        if _is_sparse(X_batch):
             first = self.masks.sample_flat(0, X_batch.nnz)
         else:
-            first = self.masks.sample(0, n)
-        return [first] + masks
+            first = sample(0, n)
+        return [first] + hidden
 
     def step(self, X_batch, Y_batch, sample_weight=None):
         """Sample masks, backpropagate, update, and project; returns the loss.
@@ -351,7 +359,7 @@ class MinibatchTrainer:
         last = n_layers - 1
         if masks is None:
             masks = [None] * n_layers
-        sparse = sp.issparse(X_batch)
+        sparse = _is_sparse(X_batch)
         inputs, factors = self._forward_train(
             X_batch, masks, n, sparse, fuse_relu_and_mask
         )
@@ -361,8 +369,7 @@ class MinibatchTrainer:
         scratch = [s[:n] for s in self._loss_scratch]
         loss = LOSSES[self.loss](Y_batch, out, sample_weight, scratch)
         if self.alpha:
-            squares = sum(float(np.dot(W, W)) for W in self._coef_blocks)
-            loss += (0.5 * self.alpha) * squares / sw_sum
+            loss += (0.5 * self.alpha) * self.squared_weights() / sw_sum
 
         delta = self._deltas[last][:n]
         output_gradient = LOSS_GRADIENTS.get(self.loss)
@@ -496,6 +503,9 @@ class MinibatchTrainer:
     def project_start(self):
         """Project the network onto the max-norm ball before training.
 
+        Call it whenever the weights were changed other than by
+        :meth:`step`: it measures every matrix afresh.
+
         Returns
         -------
         changed : bool
@@ -504,22 +514,32 @@ class MinibatchTrainer:
         """
         if self.constraint is None:
             return False
-        before = self.constraint.n_clipped
-        self.constraint.project(None)
-        return self.constraint.n_clipped > before
+        return self.constraint.clip_all() > 0
 
     def release_workspace(self):
         """Free the optimizer's scratch vectors; the next step makes them again."""
         self.optimizer.release_workspace()
 
-    def loss_of_outputs(self, out, Y, sample_weight=None):
+    def loss_of_outputs(self, out, Y, sample_weight=None, scratch=None):
         """The data loss (no penalty) of network outputs ``out`` for targets ``Y``.
 
-        For rows outside the training minibatches, such as a validation set:
-        its scratch arrays are made for ``out``, not taken from the trainer's.
+        For rows outside the training minibatches, such as a validation set.
+        ``scratch`` is a pair of arrays shaped like ``out`` for a caller that
+        scores the same rows again and again; without it, they are made for
+        this call, not taken from the trainer's.
         """
-        scratch = (np.empty_like(out), np.empty_like(out))
+        if scratch is None:
+            scratch = (np.empty_like(out), np.empty_like(out))
         return LOSSES[self.loss](Y, out, sample_weight, scratch)
+
+    def squared_weights(self):
+        """The sum of the squared weights (not intercepts): the L2 penalty's."""
+        return sum(float(np.dot(W, W)) for W in self._coef_blocks)
+
+
+def _is_sparse(X):
+    """``sp.issparse(X)``, without its abstract-class check for an ndarray."""
+    return not isinstance(X, np.ndarray) and sp.issparse(X)
 
 
 def _batch_weight(n_rows, sample_weight):
