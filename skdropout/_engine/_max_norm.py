@@ -128,13 +128,6 @@ def _project_columns(coef, max_norm, norms=None):
 # so a check is skipped only when it could not have clipped anything.
 _SLACK = 1e-3
 
-# Matrices of at most this many entries have their column squares summed by
-# BLAS (a matrix-vector product with ones) from a scratch copy of the
-# squared weights: on a small network's matrices, 1.0 us against einsum's
-# 1.7-2.2 us. On larger ones the pass over the weights outweighs the calls,
-# and the scratch would cost memory.
-_GEMV_SIZE = 1 << 16
-
 
 class MaxNormConstraint:
     """Enforce the max-norm constraint on a network's weight matrices.
@@ -167,12 +160,6 @@ class MaxNormConstraint:
         self.coefs = coefs
         self.max_norm = float(max_norm)
         self._norms = [np.empty(W.shape[1], dtype=W.dtype) for W in coefs]
-        self._squares = [
-            np.empty_like(W)
-            if W.size <= _GEMV_SIZE and W.shape[0] <= _WIDE
-            else None for W in coefs
-        ]
-        self._ones = [np.ones(W.shape[0], dtype=W.dtype) for W in coefs]
         self._root_fan_in = [np.sqrt(W.shape[0]) for W in coefs]
         self._eps = [float(np.finfo(W.dtype).eps) for W in coefs]
         # Caps whose square underflows take the slow, scaled path every time.
@@ -252,13 +239,7 @@ class MaxNormConstraint:
         nothing, when a squared norm overflowed (a huge step: the scaled
         path must rescale such a column rather than zero it).
         """
-        norms = self._norms[i]
-        squares = self._squares[i]
-        if squares is None:
-            _column_squares(W, norms)
-        else:
-            np.multiply(W, W, out=squares)
-            np.dot(self._ones[i], squares, out=norms)
+        norms = _column_squares(W, self._norms[i])
         # As in _project_columns: max_norm / max(norm, max_norm) is exactly
         # 1 inside the ball, below 1 exactly for a longer column, and 0 only
         # for an infinite norm.

@@ -202,3 +202,64 @@ def test_nan_columns_pass_through_without_warnings():
         n_clipped = apply_max_norm(coef, 3.0)
     assert n_clipped == 1
     assert np.isnan(coef[0, 0])
+
+
+# ------------------------------------------------- a matrix at the cap
+def _at_the_cap(dtype, fan_in=5, fan_out=7, seed=0):
+    """A constraint whose matrix was just clipped: its next check is direct."""
+    rng = np.random.default_rng(seed)
+    coef = (rng.standard_normal((fan_in, fan_out)) * 3).astype(dtype)
+    constraint = MaxNormConstraint([coef], 1.0)
+    assert constraint.clip_all() > 0
+    return coef, constraint
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_matrix_at_the_cap_is_projected_as_apply_max_norm_projects_it(dtype):
+    coef, constraint = _at_the_cap(dtype)
+    rng = np.random.default_rng(1)
+    coef += rng.standard_normal(coef.shape).astype(dtype) * 0.3  # some columns out
+    expected = coef.copy()
+    apply_max_norm(expected, 1.0)
+
+    assert constraint.project(step_bound=None) == 1
+
+    np.testing.assert_allclose(coef, expected, rtol=RTOL[np.dtype(dtype)])
+    assert np.all(_column_norms(coef) <= 1.0 * (1 + RTOL[np.dtype(dtype)]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_columns_inside_the_ball_of_a_matrix_at_the_cap_are_unchanged(dtype):
+    coef, constraint = _at_the_cap(dtype)
+    coef[:, 0] *= 0.5  # well inside
+    coef[:, 1] *= 2.0  # outside
+    inside = coef[:, 0].copy()
+
+    constraint.project(step_bound=None)
+
+    np.testing.assert_array_equal(coef[:, 0], inside, strict=True)
+    assert _column_norms(coef)[1] == pytest.approx(1.0, rel=RTOL[np.dtype(dtype)])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "huge"), [(np.float32, 2e19), (np.float64, 1e160)], ids=["f32", "f64"]
+)
+def test_an_overflowing_column_of_a_matrix_at_the_cap_is_rescaled_not_zeroed(
+    dtype, huge
+):
+    coef, constraint = _at_the_cap(dtype)
+    coef[0, 2] = huge
+
+    constraint.project(step_bound=None)
+
+    assert _column_norms(coef)[2] == pytest.approx(1.0, rel=RTOL[np.dtype(dtype)])
+    assert coef[0, 2] > 0
+
+
+def test_a_matrix_that_left_the_cap_is_skipped_again_while_the_bound_allows():
+    coef, constraint = _at_the_cap(np.float64)
+    coef *= 0.5  # every column now at most half the cap
+    constraint.forget()
+    assert constraint.project(step_bound=1e-6) == 1  # finds none too long
+    assert constraint.project(step_bound=1e-6) == 1  # measures the largest norm
+    assert constraint.project(step_bound=1e-6) == 0  # and skips on that bound
