@@ -2,8 +2,9 @@
 
 Buffers are made once per fit; a step reuses them through ``out=`` arguments.
 The only temporaries left are the random bits of the dropout masks (NumPy's
-``random_raw`` has no ``out=``), a bit to two bytes per masked unit, and NumPy's own buffer for ufuncs that cast (8192 elements, 64 KiB in
-float64; the relu derivative writes booleans into a float array).
+``random_raw`` has no ``out=``), a bit to two bytes per masked unit, and
+NumPy's own buffer for ufuncs that cast (8192 elements, 64 KiB in float64;
+the relu derivative writes booleans into a float array).
 tracemalloc sees NumPy's array memory, so a stray full-size temporary (one
 activation here is 1 MiB) shows up as a jump in the traced peak.
 """
