@@ -9,6 +9,8 @@ the expected activation is unchanged, which is why prediction can be a plain
 forward pass without any weight scaling.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 # Masks are drawn from raw random bits rather than from uniform floats where
@@ -28,6 +30,20 @@ _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 _BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
 _UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
 _ONE_BIT = "bit"  # the variate kind of rate 0.5
+
+
+class PackedMask(NamedTuple):
+    """A one-bit mask drawn but not yet written out as floats.
+
+    Its random bytes hold one bit per unit, most significant bit first, in
+    the mask's C order: the bit is 1 for a kept unit. Expanded (see
+    :meth:`DropoutMasks.expand`), it is the mask :meth:`DropoutMasks.sample`
+    would have drawn from the same random stream, entry for entry.
+    """
+
+    layer: int
+    shape: tuple
+    bits: np.ndarray
 
 
 def quantize_rate(rate):
@@ -101,6 +117,8 @@ class DropoutMasks:
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
         ]
         self._sigmas = [self.dtype.type(np.sqrt(r / (1.0 - r))) for r in self.rates]
+        # Per layer: where relu_factor writes ``Z > 0``, made on first use.
+        self._positive = [None] * len(self.rates)
         # The one-bit masks' table: 0 or the scale for each bit of a byte.
         self._bit_tables = [
             (_BITS_OF_BYTE * scale).astype(self.dtype)
@@ -114,6 +132,61 @@ class DropoutMasks:
         """True if at least one layer is dropped out."""
         return self._any_active
 
+    def packs(self, layer):
+        """Whether ``layer``'s masks can be drawn as :class:`PackedMask`."""
+        return self._bit_tables[layer] is not None
+
+    def sample_packed(self, layer, n_rows):
+        """Draw ``layer``'s mask over ``n_rows`` rows as bits, one per unit.
+
+        Only for a layer that :meth:`packs`; consumes the same random numbers
+        as :meth:`sample`, so that either keeps a seed's stream of masks.
+        """
+        shape = (n_rows, self.widths[layer])
+        return PackedMask(layer, shape, self._random_bytes(n_rows * shape[1]))
+
+    def expand(self, packed):
+        """The mask ``packed`` holds, in the layer's reused buffer."""
+        flat = self._buffer(packed.layer)
+        self._expand_bits(packed.bits, packed.layer, flat)
+        return flat[: packed.shape[0] * packed.shape[1]].reshape(packed.shape)
+
+    def relu_factor(self, packed, Z, out):
+        """Write ``mask * (Z > 0)`` into ``out`` without writing the mask.
+
+        The units that are both kept and positive are one AND of two bit
+        strings (``Z > 0``, packed, and the mask's random bits); the table
+        turns those bits into floats in one pass. The same entries, bit for
+        bit, as multiplying the expanded mask by ``Z > 0``.
+
+        Parameters
+        ----------
+        packed : PackedMask
+            The mask, drawn for ``Z``'s shape.
+        Z : ndarray of shape ``packed.shape``, C-contiguous
+            Pre-activations.
+        out : ndarray of ndim 1
+            Room for ``Z.size`` entries rounded up to a multiple of 8, in
+            the masks' dtype.
+
+        Returns
+        -------
+        factor : ndarray of shape ``Z.shape``
+            A view of ``out``.
+        """
+        layer, size = packed.layer, Z.size
+        positive = self._positive[layer]
+        if positive is None:
+            positive = np.empty(padded_size(self.max_rows * self.widths[layer]), bool)
+            self._positive[layer] = positive
+        np.greater(Z, 0, out=positive[:size].reshape(Z.shape))
+        # packbits has no out= argument: a second temporary the size of the
+        # random bits, ANDed into in place.
+        kept = np.packbits(positive[:size])
+        np.bitwise_and(kept, packed.bits, out=kept)
+        self._expand_bits(kept, layer, out)
+        return out[:size].reshape(Z.shape)
+
     def sample(self, layer, n_rows):
         """Draw a fresh mask for ``layer`` over ``n_rows`` rows.
 
@@ -125,14 +198,23 @@ class DropoutMasks:
         """
         if self.rates[layer] == 0:
             return None
-        flat = self._buffers[layer]
+        if self.packs(layer):
+            return self.expand(self.sample_packed(layer, n_rows))
+        flat = self._buffer(layer)
         width = self.widths[layer]
-        if flat is None:
-            flat = np.empty(_padded(self.max_rows * width), dtype=self.dtype)
-            self._buffers[layer] = flat
         mask = flat[: n_rows * width].reshape(n_rows, width)
         self._fill(mask, layer, flat)
         return mask
+
+    def _buffer(self, layer):
+        """``layer``'s reused mask buffer, made on first use."""
+        flat = self._buffers[layer]
+        if flat is None:
+            flat = np.empty(
+                padded_size(self.max_rows * self.widths[layer]), dtype=self.dtype
+            )
+            self._buffers[layer] = flat
+        return flat
 
     def sample_flat(self, layer, size):
         """Draw a one-dimensional mask of ``size`` entries for ``layer``.
@@ -142,7 +224,7 @@ class DropoutMasks:
         """
         if self.rates[layer] == 0:
             return None
-        flat = np.empty(_padded(size), dtype=self.dtype)
+        flat = np.empty(padded_size(size), dtype=self.dtype)
         mask = flat[:size]
         self._fill(mask, layer, flat)
         return mask
@@ -159,21 +241,7 @@ class DropoutMasks:
             return
         variate_dtype, threshold = self._thresholds[layer]
         if variate_dtype is _ONE_BIT:
-            # random_raw has no out= argument: this small temporary (an
-            # eighth of the mask in bytes) is the one allocation per mask.
-            # Each byte picks its row of eight entries in the layer's table:
-            # one pass that writes the mask, where unpacking the bits and
-            # scaling them took three; the same entries, bit for bit, in the
-            # same order. The indices are bytes, all valid: mode="clip"
-            # skips the bounds check.
-            n_bytes = -(-mask.size // 8)
-            raw = self.rng.bit_generator.random_raw(-(-mask.size // 64))
-            self._bit_tables[layer].take(
-                raw.view(np.uint8)[:n_bytes],
-                axis=0,
-                out=flat[: 8 * n_bytes].reshape(n_bytes, 8),
-                mode="clip",
-            )
+            self._expand_bits(self._random_bytes(mask.size), layer, flat)
             return
         if variate_dtype is None:
             self.rng.random(out=mask, dtype=self.dtype)
@@ -187,7 +255,27 @@ class DropoutMasks:
             np.greater_equal(variates, threshold, out=mask)
         mask *= self._scales[layer]
 
+    def _random_bytes(self, n_bits):
+        """``n_bits`` random bits, rounded up to whole bytes."""
+        # random_raw has no out= argument: this small temporary (an eighth
+        # of the mask in bytes) is the one allocation per mask.
+        raw = self.rng.bit_generator.random_raw(-(-n_bits // 64))
+        return raw.view(np.uint8)[: -(-n_bits // 8)]
 
-def _padded(size):
+    def _expand_bits(self, bits, layer, flat):
+        """Write the one-bit mask of ``bits`` into the 1-D ``flat``.
+
+        Each byte picks its row of eight entries in the layer's table: one
+        pass that writes the mask, where unpacking the bits and scaling them
+        took three. The indices are bytes, all valid: mode="clip" skips the
+        bounds check.
+        """
+        n_bytes = bits.shape[0]
+        self._bit_tables[layer].take(
+            bits, axis=0, out=flat[: 8 * n_bytes].reshape(n_bytes, 8), mode="clip"
+        )
+
+
+def padded_size(size):
     """``size`` rounded up to a multiple of 8 (whole bytes of mask bits)."""
     return -(-size // 8) * 8

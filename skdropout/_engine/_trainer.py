@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, activation_workspace
-from ._dropout import DropoutMasks
+from ._dropout import DropoutMasks, PackedMask, padded_size
 from ._losses import LOSS_GRADIENTS, LOSSES, OUTPUTS_PER_TARGET
 from ._max_norm import MaxNormConstraint
 from ._parameters import empty_like_packed
@@ -109,8 +109,11 @@ class MinibatchTrainer:
         self._deltas = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
         # Per hidden layer: where the forward pass writes the fused ReLU-and-
         # mask factor it hands to the backward pass (see _forward_train), or
-        # else the scratch the activation's derivative works in.
-        self._hidden_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
+        # else the scratch the activation's derivative works in. Flat, with
+        # room for whole bytes of mask bits (DropoutMasks.relu_factor).
+        self._hidden_scratch = [
+            np.empty(padded_size(rows * u), dtype=dtype) for u in units[1:-1]
+        ]
         self._X_buffer = None  # allocated on first gather, in X's width
         # The C-ordered copy of a column-major or strided X that shuffled
         # epochs gather from, and the X it copies (see _shuffled_rows).
@@ -267,16 +270,27 @@ class MinibatchTrainer:
 
     # ------------------------------------------------------------------- step
     def sample_masks(self, X_batch):
-        """Fresh dropout masks for one minibatch (None where a rate is 0)."""
+        """Fresh dropout masks for one minibatch (None where a rate is 0).
+
+        Some may be :class:`PackedMask`; ``loss_and_gradients`` takes them
+        as they are.
+        """
         n = X_batch.shape[0]
-        sample = self.masks.sample
+        masks = self.masks
         # The hidden layers' masks are drawn before the input's: the order
         # of the random stream, which fixes every fit's masks for a seed.
-        hidden = [sample(i, n) for i in range(1, len(self.coefs))]
+        # A mask that the ReLU will fold into stays packed: _forward_train
+        # makes the fused factor from its bits, never writing the mask out.
+        hidden = [
+            masks.sample_packed(i, n)
+            if self._relu_folds_into_mask and masks.packs(i)
+            else masks.sample(i, n)
+            for i in range(1, len(self.coefs))
+        ]
         if _is_sparse(X_batch):
             first = self.masks.sample_flat(0, X_batch.nnz)
         else:
-            first = sample(0, n)
+            first = masks.sample(0, n)
         return [first] + hidden
 
     def step(self, X_batch, Y_batch, sample_weight=None):
@@ -359,6 +373,10 @@ class MinibatchTrainer:
         last = n_layers - 1
         if masks is None:
             masks = [None] * n_layers
+        elif not fuse_relu_and_mask:
+            masks = [
+                self.masks.expand(m) if isinstance(m, PackedMask) else m for m in masks
+            ]
         sparse = _is_sparse(X_batch)
         inputs, factors = self._forward_train(
             X_batch, masks, n, sparse, fuse_relu_and_mask
@@ -397,7 +415,9 @@ class MinibatchTrainer:
             else:
                 if masks[i] is not None:
                     below *= masks[i]
-                derivative(self._act[i - 1][:n], below, self._hidden_scratch[i - 1][:n])
+                A = self._act[i - 1][:n]
+                scratch = self._hidden_scratch[i - 1][: A.size].reshape(A.shape)
+                derivative(A, below, scratch)
             self._layer_gradients(i - 1, inputs[i - 1], below, sparse and i == 1)
             delta = below
         if self.alpha and penalty_gradient:
@@ -470,9 +490,12 @@ class MinibatchTrainer:
                 # which step() catches and redoes the other way. The
                 # backward pass needs the factor, not Z: the product can
                 # overwrite Z, which keeps one buffer fewer in cache.
-                factor = self._hidden_scratch[i][:n]
-                np.greater(Z, 0, out=factor)
-                factor *= mask
+                if isinstance(mask, PackedMask):
+                    factor = self.masks.relu_factor(mask, Z, self._hidden_scratch[i])
+                else:
+                    factor = self._hidden_scratch[i][: Z.size].reshape(Z.shape)
+                    np.greater(Z, 0, out=factor)
+                    factor *= mask
                 Z *= factor
                 factors[i + 1] = factor
                 inputs.append(Z)

@@ -2,9 +2,11 @@
 
 Buffers are made once per fit; a step reuses them through ``out=`` arguments.
 The only temporaries left are the random bits of the dropout masks (NumPy's
-``random_raw`` has no ``out=``), a bit to two bytes per masked unit, and
-NumPy's own buffer for ufuncs that cast (8192 elements, 64 KiB in float64;
-the relu derivative writes booleans into a float array).
+``random_raw`` has no ``out=``), a bit to two bytes per masked unit, the
+packed ``Z > 0`` bits a rate-0.5 ReLU layer ANDs them with (``packbits``
+has no ``out=`` either), and NumPy's own buffer for ufuncs that cast (8192
+elements, 64 KiB in float64; the relu derivative writes booleans into a
+float array).
 tracemalloc sees NumPy's array memory, so a stray full-size temporary (one
 activation here is 1 MiB) shows up as a jump in the traced peak.
 """
@@ -82,7 +84,7 @@ def test_a_step_with_dropout_allocates_only_the_masks_random_bits(
 ):
     trainer = _trainer(rates, make_optimizer, 3.0)
     # At most two bytes of random variates per unit of the largest mask (the
-    # uint16 ones), or a bit plus an unpacked byte at rate 0.5.
+    # uint16 ones), or at rate 0.5 a random bit and a packed "Z > 0" bit.
     random_bits = 2 * ROWS * HIDDEN
 
     assert _peak_bytes_of_steps(trainer) < random_bits + SMALL_BYTES

@@ -7,6 +7,9 @@ Since commit 211a8ec rates off the 1/256 grid are realised as multiples of
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from skdropout._engine import DropoutMasks
 
@@ -197,6 +200,61 @@ def test_different_seeds_give_different_masks():
     b = _masks([0.5], seed=2).sample(0, ROWS)
 
     assert not np.array_equal(a, b)
+
+
+# ------------------------------------------------------------ packed masks
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("rows", "width"), [(20, 8), (13, 5), (1, 3)])
+def test_a_packed_mask_expands_to_the_mask_sample_draws_from_the_same_seed(
+    rows, width, dtype
+):
+    packing = _masks([0.5], widths=[width], max_rows=20, dtype=dtype, seed=3)
+    sampling = _masks([0.5], widths=[width], max_rows=20, dtype=dtype, seed=3)
+
+    for _ in range(3):  # and the streams stay in step, draw after draw
+        expanded = packing.expand(packing.sample_packed(0, rows))
+        np.testing.assert_array_equal(expanded, sampling.sample(0, rows), strict=True)
+
+
+@pytest.mark.parametrize(
+    ("rate", "kind", "packs"),
+    [
+        (0.5, "bernoulli", True),
+        (0.25, "bernoulli", False),
+        (0.3, "bernoulli", False),
+        (0.5, "gaussian", False),
+    ],
+)
+def test_only_one_bit_bernoulli_masks_are_drawn_packed(rate, kind, packs):
+    masks = DropoutMasks([rate], [4], 2, np.float64, np.random.default_rng(0), kind)
+
+    assert masks.packs(0) is packs
+
+
+@st.composite
+def _pre_activations(draw):
+    dtype = draw(st.sampled_from(DTYPES))
+    shape = draw(hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=19))
+    # Zeros, signed zeros, infinities and NaN: the entries where "> 0" and
+    # the mask's kept bits must still agree with the unpacked product.
+    values = st.sampled_from([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan])
+    return draw(hnp.arrays(dtype, shape, elements=values | st.floats(-3, 3, width=32)))
+
+
+@given(Z=_pre_activations(), seed=st.integers(0, 2**32 - 1))
+def test_relu_factor_is_the_expanded_mask_times_z_positive(Z, seed):
+    rows, width = Z.shape
+    masks = DropoutMasks([0.5], [width], rows, Z.dtype, np.random.default_rng(seed))
+    packed = masks.sample_packed(0, rows)
+    out = np.full(-(-Z.size // 8) * 8, np.nan, dtype=Z.dtype)
+    given_Z = Z.copy()
+
+    factor = masks.relu_factor(packed, Z, out)
+
+    expected = (Z > 0) * masks.expand(packed)
+    np.testing.assert_array_equal(factor, expected, strict=True)
+    assert np.shares_memory(factor, out)
+    np.testing.assert_array_equal(Z, given_Z)
 
 
 # ------------------------------------------------------------------ sparse

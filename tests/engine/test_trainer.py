@@ -231,6 +231,37 @@ def test_step_is_loss_and_gradients_followed_by_an_optimizer_update():
         np.testing.assert_array_equal(got, want)
 
 
+def test_a_dropout_step_is_loss_and_gradients_with_the_seeds_masks_then_an_update():
+    # A ReLU layer's rate-0.5 mask is drawn packed and never written out in
+    # the step; the step must still be the one of the expanded masks.
+    from skdropout._engine import DropoutMasks
+
+    X, Y, sample_weight = _data()
+    rows = slice(0, BATCH_SIZE)
+    coefs, intercepts = _parameters()
+    trainer = _trainer(coefs, intercepts, rates=(0.0, 0.5, 0.5), rng=4)
+    ref_coefs, ref_intercepts = _parameters()
+    reference = _trainer(ref_coefs, ref_intercepts, rates=None, rng=None)
+    sampler = DropoutMasks(
+        [0.0, 0.5, 0.5],
+        [N_FEATURES, *HIDDEN],
+        BATCH_SIZE,
+        np.float64,
+        np.random.default_rng(4),
+    )
+    masks = [None, sampler.sample(1, BATCH_SIZE), sampler.sample(2, BATCH_SIZE)]
+    expected_loss = reference.loss_and_gradients(
+        X[rows], Y[rows], sample_weight[rows], masks
+    )
+    reference.optimizer.update(reference.params, reference.grads)
+
+    loss = trainer.step(X[rows], Y[rows], sample_weight[rows])
+
+    assert loss == expected_loss
+    for got, want in zip(trainer.params, reference.params):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_step_updates_the_callers_parameter_arrays_in_place():
     coefs, intercepts = _parameters()
     originals = [p.copy() for p in coefs + intercepts]
