@@ -117,8 +117,11 @@ class DropoutMasks:
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
         ]
         self._sigmas = [self.dtype.type(np.sqrt(r / (1.0 - r))) for r in self.rates]
-        # Per layer: where relu_factor writes ``Z > 0``, made on first use.
-        self._positive = [None] * len(self.rates)
+        # Per layer, by row count: cached views of the mask buffer and of
+        # the buffer where relu_factor writes ``Z > 0`` (made on first use).
+        self._views = [{} for _ in self.rates]
+        self._positive = [{} for _ in self.rates]
+        self._positive_buffers = {}
         # The one-bit masks' table: 0 or the scale for each bit of a byte.
         self._bit_tables = [
             (_BITS_OF_BYTE * scale).astype(self.dtype)
@@ -147,15 +150,17 @@ class DropoutMasks:
 
     def expand(self, packed):
         """The mask ``packed`` holds, in the layer's reused buffer."""
-        flat = self._buffer(packed.layer)
-        self._expand_bits(packed.bits, packed.layer, flat)
-        return flat[: packed.shape[0] * packed.shape[1]].reshape(packed.shape)
+        mask, blocks = self._mask_views(packed.layer, packed.shape[0])
+        self._bit_tables[packed.layer].take(
+            packed.bits, axis=0, out=blocks, mode="clip"
+        )
+        return mask
 
-    def relu_factor(self, packed, Z, out):
-        """Write ``mask * (Z > 0)`` into ``out`` without writing the mask.
+    def relu_factor(self, packed, Z):
+        """``mask * (Z > 0)``, written where the mask would be, never the mask.
 
-        The units that are both kept and positive are one AND of two bit
-        strings (``Z > 0``, packed, and the mask's random bits); the table
+        The units both kept and positive are one AND of two bit strings
+        (``Z > 0``, packed, and the mask's random bits); the layer's table
         turns those bits into floats in one pass. The same entries, bit for
         bit, as multiplying the expanded mask by ``Z > 0``.
 
@@ -163,29 +168,59 @@ class DropoutMasks:
         ----------
         packed : PackedMask
             The mask, drawn for ``Z``'s shape.
-        Z : ndarray of shape ``packed.shape``, C-contiguous
+        Z : ndarray of shape ``packed.shape``
             Pre-activations.
-        out : ndarray of ndim 1
-            Room for ``Z.size`` entries rounded up to a multiple of 8, in
-            the masks' dtype.
 
         Returns
         -------
         factor : ndarray of shape ``Z.shape``
-            A view of ``out``.
+            A view of the layer's mask buffer, valid until the layer's next
+            mask.
         """
-        layer, size = packed.layer, Z.size
-        positive = self._positive[layer]
-        if positive is None:
-            positive = np.empty(padded_size(self.max_rows * self.widths[layer]), bool)
-            self._positive[layer] = positive
-        np.greater(Z, 0, out=positive[:size].reshape(Z.shape))
+        layer = packed.layer
+        factor, blocks = self._mask_views(layer, Z.shape[0])
+        positive, positive_flat = self._positive_views(layer, Z.shape[0])
+        np.greater(Z, 0, out=positive)
         # packbits has no out= argument: a second temporary the size of the
         # random bits, ANDed into in place.
-        kept = np.packbits(positive[:size])
+        kept = np.packbits(positive_flat)
         np.bitwise_and(kept, packed.bits, out=kept)
-        self._expand_bits(kept, layer, out)
-        return out[:size].reshape(Z.shape)
+        self._bit_tables[layer].take(kept, axis=0, out=blocks, mode="clip")
+        return factor
+
+    def _mask_views(self, layer, n_rows):
+        """The mask of ``n_rows`` rows in ``layer``'s buffer, and its bytes' rows.
+
+        The second view holds the mask's entries eight to a row (padded to
+        whole bytes of bits): the shape a table lookup of one byte each
+        writes. Views are cached by row count, which takes two values in a
+        fit (the batch size and the last batch's), and cost more than the
+        lookups they serve on a small network's masks.
+        """
+        views = self._views[layer].get(n_rows)
+        if views is None:
+            flat = self._buffer(layer)
+            size = n_rows * self.widths[layer]
+            n_bytes = -(-size // 8)
+            views = (
+                flat[:size].reshape(n_rows, self.widths[layer]),
+                flat[: 8 * n_bytes].reshape(n_bytes, 8),
+            )
+            self._views[layer][n_rows] = views
+        return views
+
+    def _positive_views(self, layer, n_rows):
+        """Where relu_factor writes ``Z > 0``: as ``Z``'s shape, and flat."""
+        views = self._positive[layer].get(n_rows)
+        if views is None:
+            if layer not in self._positive_buffers:
+                self._positive_buffers[layer] = np.empty(
+                    self.max_rows * self.widths[layer], dtype=bool
+                )
+            flat = self._positive_buffers[layer][: n_rows * self.widths[layer]]
+            views = (flat.reshape(n_rows, self.widths[layer]), flat)
+            self._positive[layer][n_rows] = views
+        return views
 
     def sample(self, layer, n_rows):
         """Draw a fresh mask for ``layer`` over ``n_rows`` rows.

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, activation_workspace
-from ._dropout import DropoutMasks, PackedMask, padded_size
+from ._dropout import DropoutMasks, PackedMask
 from ._losses import LOSS_GRADIENTS, LOSSES, OUTPUTS_PER_TARGET
 from ._max_norm import MaxNormConstraint
 from ._parameters import empty_like_packed
@@ -109,11 +109,8 @@ class MinibatchTrainer:
         self._deltas = [np.empty((rows, u), dtype=dtype) for u in units[1:]]
         # Per hidden layer: where the forward pass writes the fused ReLU-and-
         # mask factor it hands to the backward pass (see _forward_train), or
-        # else the scratch the activation's derivative works in. Flat, with
-        # room for whole bytes of mask bits (DropoutMasks.relu_factor).
-        self._hidden_scratch = [
-            np.empty(padded_size(rows * u), dtype=dtype) for u in units[1:-1]
-        ]
+        # else the scratch the activation's derivative works in.
+        self._hidden_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
         self._X_buffer = None  # allocated on first gather, in X's width
         # The C-ordered copy of a column-major or strided X that shuffled
         # epochs gather from, and the X it copies (see _shuffled_rows).
@@ -415,9 +412,7 @@ class MinibatchTrainer:
             else:
                 if masks[i] is not None:
                     below *= masks[i]
-                A = self._act[i - 1][:n]
-                scratch = self._hidden_scratch[i - 1][: A.size].reshape(A.shape)
-                derivative(A, below, scratch)
+                derivative(self._act[i - 1][:n], below, self._hidden_scratch[i - 1][:n])
             self._layer_gradients(i - 1, inputs[i - 1], below, sparse and i == 1)
             delta = below
         if self.alpha and penalty_gradient:
@@ -442,8 +437,9 @@ class MinibatchTrainer:
         factors : list
             Aligned with ``inputs``: the fused factor that backpropagation
             multiplies the error reaching ``inputs[i]`` by (a view of the
-            layer's ``_hidden_scratch``, valid until the next pass), or None
-            where the ReLU and the mask were not fused.
+            layer's ``_hidden_scratch`` or, for a packed mask, of the mask's
+            buffer; valid until the next pass), or None where the ReLU and
+            the mask were not fused.
         """
         first = masks[0]
         if first is not None:
@@ -491,9 +487,9 @@ class MinibatchTrainer:
                 # backward pass needs the factor, not Z: the product can
                 # overwrite Z, which keeps one buffer fewer in cache.
                 if isinstance(mask, PackedMask):
-                    factor = self.masks.relu_factor(mask, Z, self._hidden_scratch[i])
+                    factor = self.masks.relu_factor(mask, Z)
                 else:
-                    factor = self._hidden_scratch[i][: Z.size].reshape(Z.shape)
+                    factor = self._hidden_scratch[i][:n]
                     np.greater(Z, 0, out=factor)
                     factor *= mask
                 Z *= factor
