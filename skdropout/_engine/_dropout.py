@@ -130,6 +130,15 @@ class DropoutMasks:
             for (variate, _), scale in zip(self._thresholds, self._scales)
         ]
 
+    def __getstate__(self):
+        # Pickling copies each cached view into an array of its own, no
+        # longer a view of the buffer it was cut from: leave the caches
+        # behind, to be cut afresh from the unpickled buffers.
+        state = self.__dict__.copy()
+        state["_views"] = [{} for _ in self.rates]
+        state["_positive"] = [{} for _ in self.rates]
+        return state
+
     @property
     def any_active(self):
         """True if at least one layer is dropped out."""
