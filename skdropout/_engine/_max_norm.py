@@ -139,7 +139,9 @@ class MaxNormConstraint:
     ``k`` steps is at most its last measured value plus the ``k`` bounds.
     While that sum stays below the cap no column can exceed it, and the check
     is skipped: the weights are exactly those that checking after every step
-    would give.
+    would give. The steps' bounds are summed once for all the matrices (see
+    ``_restart_travel``), so that a step that skips every check costs one
+    addition and one comparison, not a loop over the matrices.
 
     A matrix whose last check clipped a column is at the cap, where training
     with max-norm spends most of its steps: every step pushes some column
@@ -160,11 +162,15 @@ class MaxNormConstraint:
         self.coefs = coefs
         self.max_norm = float(max_norm)
         self._norms = [np.empty(W.shape[1], dtype=W.dtype) for W in coefs]
-        self._root_fan_in = [np.sqrt(W.shape[0]) for W in coefs]
+        self._root_fan_in = [math.sqrt(W.shape[0]) for W in coefs]
         self._eps = [float(np.finfo(W.dtype).eps) for W in coefs]
         # Caps whose square underflows take the slow, scaled path every time.
         self._direct = self.max_norm >= _FAST_CAPS.get(coefs[0].dtype, np.inf)
         self._at_cap = [False] * len(coefs)
+        self._limit = self.max_norm * (1 - _SLACK)
+        # The largest machine epsilon among the matrices: one travel (see
+        # project) serves them all.
+        self._eps_max = max(self._eps, default=0.0)
         self.forget()
 
     def forget(self):
@@ -174,6 +180,26 @@ class MaxNormConstraint:
         reported to ``project``.
         """
         self._radius = [np.inf] * len(self.coefs)
+        self._restart_travel()
+
+    def _restart_travel(self):
+        """Start counting steps afresh from the radii just recorded.
+
+        ``_travel`` sums, over the steps since, a bound on how far one
+        weight moved, rounding included; matrix ``i``'s largest column norm
+        is then at most ``_radius[i] + sqrt(fan_in) * _travel``. Every check
+        can be skipped while ``_travel`` stays below ``_headroom``, the
+        smallest travel that would take a matrix to the cap: one addition
+        and one comparison a step, whatever the number of matrices.
+        """
+        self._travel = 0.0
+        headroom = math.inf
+        for radius, root_fan_in in zip(self._radius, self._root_fan_in):
+            room = (self._limit - radius) / root_fan_in
+            if math.isnan(room):  # diverged weights: no room, checked every step
+                room = -math.inf
+            headroom = min(headroom, room)
+        self._headroom = headroom
 
     def clip_all(self):
         """Check every matrix now; return how many columns were rescaled."""
@@ -184,6 +210,7 @@ class MaxNormConstraint:
             n_clipped += clipped
             self._radius[i] = largest * (1 + _SLACK)
             self._at_cap[i] = clipped > 0
+        self._restart_travel()
         return n_clipped
 
     def project(self, step_bound=None):
@@ -200,19 +227,21 @@ class MaxNormConstraint:
         n_checked : int
             How many matrices were actually checked.
         """
+        if step_bound is not None:
+            # Storing ``w + step`` rounds it, moving a weight by up to half
+            # an ulp beyond the step: negligible against Adam's usual steps,
+            # but not when a tiny learning rate makes the step itself an ulp
+            # or two. While no matrix has reached the cap, an ulp is at most
+            # eps * max_norm.
+            eps = self._eps_max
+            self._travel += step_bound * (1 + _SLACK + eps) + eps * self.max_norm
+            if self._travel < self._headroom:
+                return 0
         n_checked = 0
-        limit = self.max_norm * (1 - _SLACK)
         for i, W in enumerate(self.coefs):
             if step_bound is not None:
-                # Storing ``w + step`` rounds it, moving a weight by up to half
-                # an ulp beyond the step: negligible against Adam's usual
-                # steps, but not when a tiny learning rate makes the step
-                # itself an ulp or two.
-                rounding = self._eps[i] * (self._radius[i] + step_bound)
-                radius = self._radius[i] + self._root_fan_in[i] * (
-                    step_bound * (1 + _SLACK) + rounding
-                )
-                if radius < limit:
+                radius = self._radius[i] + self._root_fan_in[i] * self._travel
+                if radius < self._limit:
                     self._radius[i] = radius
                     continue
             n_checked += 1
@@ -226,10 +255,11 @@ class MaxNormConstraint:
                     self._at_cap[i] = clipped
                     continue
             clipped, largest = _project_columns(W, self.max_norm, self._norms[i])
-            # NaN (diverged weights) makes the radius NaN and every later
-            # comparison False: such a matrix is checked at every step.
+            # NaN (diverged weights) makes the radius NaN, and with it the
+            # headroom: such a matrix is checked at every step.
             self._radius[i] = largest * (1 + _SLACK)
             self._at_cap[i] = clipped > 0
+        self._restart_travel()
         return n_checked
 
     def _rescale(self, i, W):

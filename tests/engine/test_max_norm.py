@@ -263,3 +263,31 @@ def test_a_matrix_that_left_the_cap_is_skipped_again_while_the_bound_allows():
     assert constraint.project(step_bound=1e-6) == 1  # finds none too long
     assert constraint.project(step_bound=1e-6) == 1  # measures the largest norm
     assert constraint.project(step_bound=1e-6) == 0  # and skips on that bound
+
+
+def test_a_diverged_matrix_is_checked_at_every_step_beside_a_short_one():
+    # A NaN norm leaves no room to skip on: the one travel that all the
+    # matrices share must not let the healthy one's headroom skip it.
+    short = np.full((4, 3), 0.01)
+    diverged = np.full((4, 3), np.nan)
+    constraint = MaxNormConstraint([short, diverged], 3.0)
+    with np.errstate(invalid="ignore"):
+        constraint.clip_all()
+        checked = [constraint.project(step_bound=1e-6) for _ in range(5)]
+
+    assert checked == [1] * 5  # the diverged matrix, every time; not the short
+
+
+def test_one_matrix_reaching_the_cap_is_checked_without_the_others():
+    # Both matrices skip while the shared travel allows; when the long one
+    # could reach the cap, only it is measured.
+    near = np.zeros((1, 1))
+    near[0, 0] = 2.9
+    far = np.full((1, 1), 0.1)
+    constraint = MaxNormConstraint([near, far], 3.0)
+    constraint.clip_all()
+
+    checked = [constraint.project(step_bound=0.01) for _ in range(20)]
+
+    assert checked[:8] == [0] * 8  # 2.9 * 1.001 + 8 * 0.01 < 2.997
+    assert 1 in checked and max(checked) == 1
