@@ -76,8 +76,11 @@ Two more tables (``--tables``) follow the workloads':
   ``make_moons(500, noise=0.3)``, standardised), the classifier's defaults
   with dropout on (0.5, max-norm 3) and off (0, no max-norm), ``tol=0`` so
   that every fit runs its ``max_iter`` epochs (200; ``--quick``: 50), and
-  sklearn's ``MLPClassifier`` alike, interleaved. Where a minibatch is
-  small, the fixed cost of each step shows: on/off is its measure.
+  sklearn's ``MLPClassifier`` alike, interleaved (every other repeat in
+  reverse order). Where a minibatch is small, the fixed cost of each step
+  shows: on/off is its measure, given as the ratio of the medians and as
+  the median of each repeat's ratio; the latter pairs fits run moments
+  apart, and holds up better when the machine's load comes and goes.
 
 On a shared machine, ``--threads 1`` (single-threaded BLAS and torch, via
 threadpoolctl) gives steadier numbers than two spinning BLAS threads
@@ -590,7 +593,11 @@ def bench_small(repeats, epochs, dtype, log):
         X = StandardScaler().fit_transform(X).astype(dtype)
         times = {who: [] for who in SMALL_CONTENDERS}
         for r in range(repeats):
-            for who, (cls, extra) in SMALL_CONTENDERS.items():
+            # Every other repeat in reverse order: a contender that always
+            # ran right after another would inherit its caches, or the
+            # start of a burst of load from other processes, every time.
+            contenders = list(SMALL_CONTENDERS.items())
+            for who, (cls, extra) in contenders if r % 2 == 0 else contenders[::-1]:
                 gc.collect()
                 start = clock()
                 cls(**fit, **extra).fit(X, y)
@@ -611,6 +618,7 @@ def small_table(results):
         "sklearn (ms)",
         "on/off",
         "per-repeat on/off",
+        "median per-repeat on/off",
         "on/sklearn",
     ]
     lines = [
@@ -626,6 +634,7 @@ def small_table(results):
             *(f"{v * 1e3:.4g}" for v in (on, off, sk)),
             _fmt_ratio(on, off),
             f"{min(per_repeat):.3g}-{max(per_repeat):.3g}",
+            f"{statistics.median(per_repeat):.3g}",
             _fmt_ratio(on, sk),
         ]
         lines.append("| " + " | ".join(cells) + " |")
