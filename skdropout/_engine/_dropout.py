@@ -121,7 +121,7 @@ class DropoutMasks:
         # the buffer where relu_factor writes ``Z > 0`` (made on first use).
         self._views = [{} for _ in self.rates]
         self._positive = [{} for _ in self.rates]
-        self._positive_buffers = {}
+        self._positive_buffers = [None] * len(self.rates)
         # The one-bit masks' table: 0 or the scale for each bit of a byte.
         self._bit_tables = [
             (_BITS_OF_BYTE * scale).astype(self.dtype)
@@ -222,11 +222,11 @@ class DropoutMasks:
         """Where relu_factor writes ``Z > 0``: as ``Z``'s shape, and flat."""
         views = self._positive[layer].get(n_rows)
         if views is None:
-            if layer not in self._positive_buffers:
-                self._positive_buffers[layer] = np.empty(
-                    self.max_rows * self.widths[layer], dtype=bool
-                )
-            flat = self._positive_buffers[layer][: n_rows * self.widths[layer]]
+            buffer = self._positive_buffers[layer]
+            if buffer is None:
+                buffer = np.empty(self.max_rows * self.widths[layer], dtype=bool)
+                self._positive_buffers[layer] = buffer
+            flat = buffer[: n_rows * self.widths[layer]]
             views = (flat.reshape(n_rows, self.widths[layer]), flat)
             self._positive[layer][n_rows] = views
         return views
@@ -255,7 +255,7 @@ class DropoutMasks:
         flat = self._buffers[layer]
         if flat is None:
             flat = np.empty(
-                padded_size(self.max_rows * self.widths[layer]), dtype=self.dtype
+                _padded(self.max_rows * self.widths[layer]), dtype=self.dtype
             )
             self._buffers[layer] = flat
         return flat
@@ -268,7 +268,7 @@ class DropoutMasks:
         """
         if self.rates[layer] == 0:
             return None
-        flat = np.empty(padded_size(size), dtype=self.dtype)
+        flat = np.empty(_padded(size), dtype=self.dtype)
         mask = flat[:size]
         self._fill(mask, layer, flat)
         return mask
@@ -320,6 +320,6 @@ class DropoutMasks:
         )
 
 
-def padded_size(size):
+def _padded(size):
     """``size`` rounded up to a multiple of 8 (whole bytes of mask bits)."""
     return -(-size // 8) * 8

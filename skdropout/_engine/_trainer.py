@@ -285,7 +285,7 @@ class MinibatchTrainer:
             for i in range(1, len(self.coefs))
         ]
         if _is_sparse(X_batch):
-            first = self.masks.sample_flat(0, X_batch.nnz)
+            first = masks.sample_flat(0, X_batch.nnz)
         else:
             first = masks.sample(0, n)
         return [first] + hidden
@@ -334,9 +334,10 @@ class MinibatchTrainer:
         Y_batch : ndarray of shape (n, n_outputs)
         sample_weight : ndarray of shape (n,) or None
         masks : list or None
-            One mask per masked layer (input first), each None or an array of
+            One mask per masked layer (input first), each None, an array of
             the layer's shape (a 1-D array over stored entries for sparse
-            input); None means no dropout.
+            input) or, for a hidden layer, a :class:`PackedMask` as
+            :meth:`sample_masks` draws them; None means no dropout.
         penalty_gradient : bool, default=True
             Whether to add the L2 term's gradient to ``coef_grads``. The loss
             includes the L2 term either way; ``step`` leaves the gradient to
