@@ -160,9 +160,7 @@ class DropoutMasks:
     def expand(self, packed):
         """The mask ``packed`` holds, in the layer's reused buffer."""
         mask, blocks = self._mask_views(packed.layer, packed.shape[0])
-        self._bit_tables[packed.layer].take(
-            packed.bits, axis=0, out=blocks, mode="clip"
-        )
+        self._write_bits(packed.bits, packed.layer, blocks)
         return mask
 
     def relu_factor(self, packed, Z):
@@ -194,7 +192,7 @@ class DropoutMasks:
         # random bits, ANDed into in place.
         kept = np.packbits(positive_flat)
         np.bitwise_and(kept, packed.bits, out=kept)
-        self._bit_tables[layer].take(kept, axis=0, out=blocks, mode="clip")
+        self._write_bits(kept, layer, blocks)
         return factor
 
     def _mask_views(self, layer, n_rows):
@@ -285,7 +283,9 @@ class DropoutMasks:
             return
         variate_dtype, threshold = self._thresholds[layer]
         if variate_dtype is _ONE_BIT:
-            self._expand_bits(self._random_bytes(mask.size), layer, flat)
+            bits = self._random_bytes(mask.size)
+            blocks = flat[: 8 * bits.shape[0]].reshape(bits.shape[0], 8)
+            self._write_bits(bits, layer, blocks)
             return
         if variate_dtype is None:
             self.rng.random(out=mask, dtype=self.dtype)
@@ -306,18 +306,15 @@ class DropoutMasks:
         raw = self.rng.bit_generator.random_raw(-(-n_bits // 64))
         return raw.view(np.uint8)[: -(-n_bits // 8)]
 
-    def _expand_bits(self, bits, layer, flat):
-        """Write the one-bit mask of ``bits`` into the 1-D ``flat``.
+    def _write_bits(self, bits, layer, blocks):
+        """Write the one-bit mask of ``bits`` into ``blocks``, eight to a row.
 
         Each byte picks its row of eight entries in the layer's table: one
         pass that writes the mask, where unpacking the bits and scaling them
         took three. The indices are bytes, all valid: mode="clip" skips the
         bounds check.
         """
-        n_bytes = bits.shape[0]
-        self._bit_tables[layer].take(
-            bits, axis=0, out=flat[: 8 * n_bytes].reshape(n_bytes, 8), mode="clip"
-        )
+        self._bit_tables[layer].take(bits, axis=0, out=blocks, mode="clip")
 
 
 def _padded(size):

@@ -163,14 +163,13 @@ class MaxNormConstraint:
         self.max_norm = float(max_norm)
         self._norms = [np.empty(W.shape[1], dtype=W.dtype) for W in coefs]
         self._root_fan_in = [math.sqrt(W.shape[0]) for W in coefs]
-        self._eps = [float(np.finfo(W.dtype).eps) for W in coefs]
         # Caps whose square underflows take the slow, scaled path every time.
         self._direct = self.max_norm >= _FAST_CAPS.get(coefs[0].dtype, np.inf)
         self._at_cap = [False] * len(coefs)
         self._limit = self.max_norm * (1 - _SLACK)
         # The largest machine epsilon among the matrices: one travel (see
         # project) serves them all.
-        self._eps_max = max(self._eps, default=0.0)
+        self._eps_max = max((float(np.finfo(W.dtype).eps) for W in coefs), default=0.0)
         self.forget()
 
     def forget(self):
