@@ -30,6 +30,11 @@ _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 _BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
 _UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
 _ONE_BIT = "bit"  # the variate kind of rate 0.5
+# Raw words fetched from the bit generator at a time (32 KiB): several
+# small-data steps' masks. A call to random_raw costs about as much as
+# generating 300 words, a moons step's whole mask.
+_BLOCK_WORDS = 4096
+_NO_BYTES = np.empty(0, dtype=np.uint8)
 
 
 class PackedMask(NamedTuple):
@@ -44,6 +49,58 @@ class PackedMask(NamedTuple):
     layer: int
     shape: tuple
     bits: np.ndarray
+
+
+class _RawWords:
+    """A bit generator's raw 64-bit words, fetched in blocks, handed out in order.
+
+    The words come out exactly as successive ``random_raw`` calls would give
+    them, whatever the block size: fetching ahead changes where a draw's
+    words are stored, never which words a draw gets. That holds only while
+    nothing else draws from the generator, so a caller that also draws
+    floats from it must use ``block_words=0`` (fetch exactly what is asked).
+    Words fetched ahead and never handed out are lost with this object; the
+    generators it serves are private to one fit or one prediction.
+
+    Parameters
+    ----------
+    bit_generator : numpy.random.BitGenerator
+    block_words : int
+        Fewest words to fetch at a time.
+    """
+
+    def __init__(self, bit_generator, block_words):
+        self._bit_generator = bit_generator
+        self._block_words = int(block_words)
+        self._bytes = _NO_BYTES  # the fetched words, as bytes
+        self._start = 0  # first byte not handed out; a multiple of 8
+
+    def take(self, n_words, n_bytes):
+        """The first ``n_bytes`` bytes of the next ``n_words`` words.
+
+        A view of the fetched block (valid for as long as it is kept); the
+        rest of the ``n_words`` words are skipped, as a draw of ``n_words``
+        would leave them.
+        """
+        start = self._start
+        stop = start + 8 * n_words
+        if stop > self._bytes.shape[0]:
+            self._refill(n_words)
+            start, stop = 0, 8 * n_words
+        self._start = stop
+        return self._bytes[start : start + n_bytes]
+
+    def _refill(self, n_words):
+        """Fetch a block that begins with the words not yet handed out."""
+        left = self._bytes[self._start :]
+        if not left.shape[0]:
+            left = self._bytes = _NO_BYTES  # let the old block go first
+        # random_raw has no out= argument: a new block (and, with words
+        # left over, a concatenation) per fetch, not per draw.
+        n_fetch = max(n_words, self._block_words) - left.shape[0] // 8
+        fresh = self._bit_generator.random_raw(n_fetch).view(np.uint8)
+        self._bytes = np.concatenate([left, fresh]) if left.shape[0] else fresh
+        self._start = 0
 
 
 def quantize_rate(rate):
@@ -90,7 +147,10 @@ class DropoutMasks:
     dtype : numpy dtype
         dtype of the masks, the dtype of the computation.
     rng : numpy.random.Generator or None
-        Source of randomness; may be None only if every rate is 0.
+        Source of randomness; may be None only if every rate is 0. Where a
+        step's masks are small, their random bits are fetched from it
+        several steps ahead (see ``_RawWords``): the masks are those of
+        drawing each in turn, as long as nothing else draws from ``rng``.
     kind : {'bernoulli', 'gaussian'}, default='bernoulli'
         Distribution of the multiplicative noise.
     """
@@ -113,14 +173,20 @@ class DropoutMasks:
         # a hashed vocabulary (millions of columns) would never be used.
         self._buffers = [None] * len(self.rates)
         self._thresholds = [quantize_rate(rate) for rate in self.rates]
+        self._words = (
+            None
+            if rng is None
+            else _RawWords(rng.bit_generator, self._fetch_ahead_words())
+        )
         self._scales = [
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates
         ]
         self._sigmas = [self.dtype.type(np.sqrt(r / (1.0 - r))) for r in self.rates]
-        # Per layer, by row count: cached views of the mask buffer and of
-        # the buffer where relu_factor writes ``Z > 0`` (made on first use).
+        # Per layer, by row count: cached views of the mask buffer, and the
+        # same with the buffer where relu_factor writes ``Z > 0`` (made on
+        # first use), all four in one tuple for relu_factor.
         self._views = [{} for _ in self.rates]
-        self._positive = [{} for _ in self.rates]
+        self._factor_views = [{} for _ in self.rates]
         self._positive_buffers = [None] * len(self.rates)
         # The one-bit masks' table: 0 or the scale for each bit of a byte.
         self._bit_tables = [
@@ -135,9 +201,32 @@ class DropoutMasks:
         # longer a view of the buffer it was cut from: leave the caches
         # behind, to be cut afresh from the unpickled buffers.
         state = self.__dict__.copy()
-        state["_views"] = [{} for _ in self.rates]
-        state["_positive"] = [{} for _ in self.rates]
+        for caches in ("_views", "_factor_views"):
+            state[caches] = [{} for _ in self.rates]
         return state
+
+    def _fetch_ahead_words(self):
+        """How many raw words to fetch at a time: a block, or 0 (none ahead).
+
+        Fetching ahead pays where a step's masks are small, and a block
+        several steps long then makes the words left over from one block,
+        copied to the start of the next, a small share of it. Large masks
+        gain nothing from it, and would double their random bits' memory
+        at the step that copies what is left over. Draws of uniform or
+        normal floats would take words from the generator between the ones
+        fetched ahead.
+        """
+        if self.kind == "gaussian":
+            return 0
+        per_step = 0
+        for rate, (variate, _), width in zip(self.rates, self._thresholds, self.widths):
+            if rate == 0:
+                continue
+            if variate is None:
+                return 0
+            bits = 1 if variate is _ONE_BIT else 8 * variate.itemsize
+            per_step += -(-self.max_rows * width * bits // 64)
+        return _BLOCK_WORDS if 4 * per_step <= _BLOCK_WORDS else 0
 
     @property
     def any_active(self):
@@ -184,9 +273,13 @@ class DropoutMasks:
             A view of the layer's mask buffer, valid until the layer's next
             mask.
         """
-        layer = packed.layer
-        factor, blocks = self._mask_views(layer, Z.shape[0])
-        positive, positive_flat = self._positive_views(layer, Z.shape[0])
+        layer, n_rows = packed.layer, Z.shape[0]
+        views = self._factor_views[layer].get(n_rows)
+        if views is None:
+            views = self._mask_views(layer, n_rows)
+            views += self._positive_views(layer, n_rows)
+            self._factor_views[layer][n_rows] = views
+        factor, blocks, positive, positive_flat = views
         np.greater(Z, 0, out=positive)
         # packbits has no out= argument: a second temporary the size of the
         # random bits, ANDed into in place.
@@ -218,16 +311,12 @@ class DropoutMasks:
 
     def _positive_views(self, layer, n_rows):
         """Where relu_factor writes ``Z > 0``: as ``Z``'s shape, and flat."""
-        views = self._positive[layer].get(n_rows)
-        if views is None:
-            buffer = self._positive_buffers[layer]
-            if buffer is None:
-                buffer = np.empty(self.max_rows * self.widths[layer], dtype=bool)
-                self._positive_buffers[layer] = buffer
-            flat = buffer[: n_rows * self.widths[layer]]
-            views = (flat.reshape(n_rows, self.widths[layer]), flat)
-            self._positive[layer][n_rows] = views
-        return views
+        buffer = self._positive_buffers[layer]
+        if buffer is None:
+            buffer = np.empty(self.max_rows * self.widths[layer], dtype=bool)
+            self._positive_buffers[layer] = buffer
+        flat = buffer[: n_rows * self.widths[layer]]
+        return flat.reshape(n_rows, self.widths[layer]), flat
 
     def sample(self, layer, n_rows):
         """Draw a fresh mask for ``layer`` over ``n_rows`` rows.
@@ -292,19 +381,18 @@ class DropoutMasks:
             np.greater_equal(mask, threshold, out=mask)
         else:
             n_bytes = mask.size * variate_dtype.itemsize
-            # random_raw has no out= argument: this small temporary of random
-            # bits is the one allocation per mask.
-            raw = self.rng.bit_generator.random_raw(-(-n_bytes // 8))
-            variates = raw.view(variate_dtype)[: mask.size].reshape(mask.shape)
+            raw = self._words.take(-(-n_bytes // 8), n_bytes)
+            variates = raw.view(variate_dtype).reshape(mask.shape)
             np.greater_equal(variates, threshold, out=mask)
         mask *= self._scales[layer]
 
     def _random_bytes(self, n_bits):
-        """``n_bits`` random bits, rounded up to whole bytes."""
-        # random_raw has no out= argument: this small temporary (an eighth
-        # of the mask in bytes) is the one allocation per mask.
-        raw = self.rng.bit_generator.random_raw(-(-n_bits // 64))
-        return raw.view(np.uint8)[: -(-n_bits // 8)]
+        """``n_bits`` random bits, rounded up to whole bytes.
+
+        They take whole 64-bit words from the generator, as a draw of
+        ``random_raw`` would.
+        """
+        return self._words.take(-(-n_bits // 64), -(-n_bits // 8))
 
     def _write_bits(self, bits, layer, blocks):
         """Write the one-bit mask of ``bits`` into ``blocks``, eight to a row.

@@ -155,6 +155,12 @@ class MinibatchTrainer:
         # (see _forward_train). Configuration only: a step that needs the
         # ReLU and the mask apart asks for that explicitly.
         self._relu_folds_into_mask = activation == "relu"
+        # Per hidden layer: whether its masks are drawn packed (see
+        # sample_masks). Fixed for the fit, and asked at every step.
+        self._hidden_draws = [
+            (i, self._relu_folds_into_mask and self.masks.packs(i))
+            for i in range(1, n_layers)
+        ]
 
     # ------------------------------------------------------------------ epoch
     def run_epoch(self, X, Y, sample_weight, batch_size, order=None):
@@ -279,10 +285,8 @@ class MinibatchTrainer:
         # A mask that the ReLU will fold into stays packed: _forward_train
         # makes the fused factor from its bits, never writing the mask out.
         hidden = [
-            masks.sample_packed(i, n)
-            if self._relu_folds_into_mask and masks.packs(i)
-            else masks.sample(i, n)
-            for i in range(1, len(self.coefs))
+            masks.sample_packed(i, n) if packed else masks.sample(i, n)
+            for i, packed in self._hidden_draws
         ]
         if _is_sparse(X_batch):
             first = masks.sample_flat(0, X_batch.nnz)

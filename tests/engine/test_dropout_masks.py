@@ -202,6 +202,66 @@ def test_different_seeds_give_different_masks():
     assert not np.array_equal(a, b)
 
 
+# ------------------------------------------------ random words fetched ahead
+@given(
+    block_words=st.integers(0, 40),
+    requests=st.lists(st.integers(1, 30), min_size=1, max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_raw_words_come_out_as_successive_random_raw_draws(block_words, requests, seed):
+    from skdropout._engine._dropout import _RawWords
+
+    words = _RawWords(np.random.default_rng(seed).bit_generator, block_words)
+    direct = np.random.default_rng(seed).bit_generator
+
+    for n_words in requests:
+        n_bytes = 8 * n_words - n_words % 8  # a draw may use part of its words
+        expected = direct.random_raw(n_words).view(np.uint8)[:n_bytes]
+        np.testing.assert_array_equal(words.take(n_words, n_bytes), expected)
+
+
+# A 0.5 rate draws bits, 0.25 bytes, 0.3 two-byte variates, 1e-3 uniform floats.
+_MIXED_RATES = st.lists(st.sampled_from([0.0, 0.5, 0.25, 0.3, 1e-3]), min_size=1)
+
+
+@given(
+    rates=_MIXED_RATES.filter(lambda rates: len(rates) <= 3),
+    kind=st.sampled_from(["bernoulli", "gaussian"]),
+    rows=st.lists(st.integers(1, 9), min_size=1, max_size=6),
+)
+def test_fetching_words_ahead_leaves_a_seeds_masks_unchanged(rates, kind, rows):
+    from unittest import mock
+
+    from skdropout._engine import _dropout
+
+    widths = [3, 70, 5][: len(rates)]
+
+    def draws(masks):
+        out = []
+        for n in rows:
+            # A step's order: the hidden layers' masks, then the input's.
+            for layer in [*range(1, len(rates)), 0]:
+                if masks.packs(layer):
+                    out.append(masks.expand(masks.sample_packed(layer, n)).copy())
+                elif masks.rates[layer] > 0:
+                    out.append(masks.sample(layer, n).copy())
+            if rates[0] > 0:
+                out.append(masks.sample_flat(0, 2 * n + 1))
+        return out
+
+    def sampler():
+        rng = np.random.default_rng(5)
+        return DropoutMasks(rates, widths, 9, np.float64, rng, kind)
+
+    fetching = draws(sampler())
+    with mock.patch.object(_dropout, "_BLOCK_WORDS", 0):  # one fetch per draw
+        one_by_one = draws(sampler())
+
+    assert len(fetching) == len(one_by_one)
+    for a, b in zip(fetching, one_by_one):
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
 # ------------------------------------------------------------ packed masks
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("rows", "width"), [(20, 8), (13, 5), (1, 3)])
