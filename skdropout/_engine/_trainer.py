@@ -161,6 +161,7 @@ class MinibatchTrainer:
             (i, self._relu_folds_into_mask and self.masks.packs(i))
             for i in range(1, n_layers)
         ]
+        self._input_dropped = dropout_rates[0] > 0
 
     # ------------------------------------------------------------------ epoch
     def run_epoch(self, X, Y, sample_weight, batch_size, order=None):
@@ -284,15 +285,17 @@ class MinibatchTrainer:
         # of the random stream, which fixes every fit's masks for a seed.
         # A mask that the ReLU will fold into stays packed: _forward_train
         # makes the fused factor from its bits, never writing the mask out.
-        hidden = [
+        drawn = [None]
+        drawn += [
             masks.sample_packed(i, n) if packed else masks.sample(i, n)
             for i, packed in self._hidden_draws
         ]
-        if _is_sparse(X_batch):
-            first = masks.sample_flat(0, X_batch.nnz)
-        else:
-            first = masks.sample(0, n)
-        return [first] + hidden
+        if self._input_dropped:
+            if _is_sparse(X_batch):
+                drawn[0] = masks.sample_flat(0, X_batch.nnz)
+            else:
+                drawn[0] = masks.sample(0, n)
+        return drawn
 
     def step(self, X_batch, Y_batch, sample_weight=None):
         """Sample masks, backpropagate, update, and project; returns the loss.
