@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._raw_words import RawWords
+
 # Masks are drawn from raw random bits rather than from uniform floats where
 # that is exact enough: one 64-bit draw yields eight uint8 or four uint16
 # variates, about three times cheaper than ``Generator.random`` in float32. A
@@ -30,11 +32,11 @@ _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 _BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
 _UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
 _ONE_BIT = "bit"  # the variate kind of rate 0.5
-# Raw words fetched from the bit generator at a time (32 KiB): several
-# small-data steps' masks. A call to random_raw costs about as much as
-# generating 300 words, a moons step's whole mask.
+# Raw words fetched from the bit generator at a time (32 KiB) where a
+# step's masks are small: several small-data steps' masks. A call to
+# random_raw costs about as much as generating 300 words, a moons step's
+# whole mask.
 _BLOCK_WORDS = 4096
-_NO_BYTES = np.empty(0, dtype=np.uint8)
 
 
 class PackedMask(NamedTuple):
@@ -49,58 +51,6 @@ class PackedMask(NamedTuple):
     layer: int
     shape: tuple
     bits: np.ndarray
-
-
-class _RawWords:
-    """A bit generator's raw 64-bit words, fetched in blocks, handed out in order.
-
-    The words come out exactly as successive ``random_raw`` calls would give
-    them, whatever the block size: fetching ahead changes where a draw's
-    words are stored, never which words a draw gets. That holds only while
-    nothing else draws from the generator, so a caller that also draws
-    floats from it must use ``block_words=0`` (fetch exactly what is asked).
-    Words fetched ahead and never handed out are lost with this object; the
-    generators it serves are private to one fit or one prediction.
-
-    Parameters
-    ----------
-    bit_generator : numpy.random.BitGenerator
-    block_words : int
-        Fewest words to fetch at a time.
-    """
-
-    def __init__(self, bit_generator, block_words):
-        self._bit_generator = bit_generator
-        self._block_words = int(block_words)
-        self._bytes = _NO_BYTES  # the fetched words, as bytes
-        self._start = 0  # first byte not handed out; a multiple of 8
-
-    def take(self, n_words, n_bytes):
-        """The first ``n_bytes`` bytes of the next ``n_words`` words.
-
-        A view of the fetched block (valid for as long as it is kept); the
-        rest of the ``n_words`` words are skipped, as a draw of ``n_words``
-        would leave them.
-        """
-        start = self._start
-        stop = start + 8 * n_words
-        if stop > self._bytes.shape[0]:
-            self._refill(n_words)
-            start, stop = 0, 8 * n_words
-        self._start = stop
-        return self._bytes[start : start + n_bytes]
-
-    def _refill(self, n_words):
-        """Fetch a block that begins with the words not yet handed out."""
-        left = self._bytes[self._start :]
-        if not left.shape[0]:
-            left = self._bytes = _NO_BYTES  # let the old block go first
-        # random_raw has no out= argument: a new block (and, with words
-        # left over, a concatenation) per fetch, not per draw.
-        n_fetch = max(n_words, self._block_words) - left.shape[0] // 8
-        fresh = self._bit_generator.random_raw(n_fetch).view(np.uint8)
-        self._bytes = np.concatenate([left, fresh]) if left.shape[0] else fresh
-        self._start = 0
 
 
 def quantize_rate(rate):
@@ -149,7 +99,7 @@ class DropoutMasks:
     rng : numpy.random.Generator or None
         Source of randomness; may be None only if every rate is 0. Where a
         step's masks are small, their random bits are fetched from it
-        several steps ahead (see ``_RawWords``): the masks are those of
+        several steps ahead (see :class:`RawWords`): the masks are those of
         drawing each in turn, as long as nothing else draws from ``rng``.
     kind : {'bernoulli', 'gaussian'}, default='bernoulli'
         Distribution of the multiplicative noise.
@@ -176,7 +126,7 @@ class DropoutMasks:
         self._words = (
             None
             if rng is None
-            else _RawWords(rng.bit_generator, self._fetch_ahead_words())
+            else RawWords(rng.bit_generator, self._fetch_ahead_words())
         )
         self._scales = [
             self.dtype.type(1.0 / (1.0 - realised_rate(rate))) for rate in self.rates

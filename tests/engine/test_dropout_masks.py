@@ -203,23 +203,6 @@ def test_different_seeds_give_different_masks():
 
 
 # ------------------------------------------------ random words fetched ahead
-@given(
-    block_words=st.integers(0, 40),
-    requests=st.lists(st.integers(1, 30), min_size=1, max_size=12),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_raw_words_come_out_as_successive_random_raw_draws(block_words, requests, seed):
-    from skdropout._engine._dropout import _RawWords
-
-    words = _RawWords(np.random.default_rng(seed).bit_generator, block_words)
-    direct = np.random.default_rng(seed).bit_generator
-
-    for n_words in requests:
-        n_bytes = 8 * n_words - n_words % 8  # a draw may use part of its words
-        expected = direct.random_raw(n_words).view(np.uint8)[:n_bytes]
-        np.testing.assert_array_equal(words.take(n_words, n_bytes), expected)
-
-
 # A 0.5 rate draws bits, 0.25 bytes, 0.3 two-byte variates, 1e-3 uniform floats.
 _MIXED_RATES = st.lists(st.sampled_from([0.0, 0.5, 0.25, 0.3, 1e-3]), min_size=1)
 
