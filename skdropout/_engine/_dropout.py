@@ -32,10 +32,12 @@ _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 _BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
 _UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
 _ONE_BIT = "bit"  # the variate kind of rate 0.5
-# Raw words fetched from the bit generator at a time (32 KiB) where a
-# step's masks are small: several small-data steps' masks. A call to
-# random_raw costs about as much as generating 300 words, a moons step's
-# whole mask.
+# Where a step's masks take at most _AHEAD_STEP_WORDS raw words (32 KiB of
+# random bits), their words are fetched _AHEAD_STEPS steps' worth at a time
+# (at least _BLOCK_WORDS): a call to random_raw costs about as much as
+# generating 300 words, a moons step's whole mask.
+_AHEAD_STEP_WORDS = 4096
+_AHEAD_STEPS = 4
 _BLOCK_WORDS = 4096
 
 
@@ -161,7 +163,7 @@ class DropoutMasks:
         Fetching ahead pays where a step's masks are small, and a block
         several steps long then makes the words left over from one block,
         copied to the start of the next, a small share of it. Large masks
-        gain nothing from it, and would double their random bits' memory
+        gain little from it, and would double their random bits' memory
         at the step that copies what is left over. Draws of uniform or
         normal floats would take words from the generator between the ones
         fetched ahead.
@@ -176,7 +178,9 @@ class DropoutMasks:
                 return 0
             bits = 1 if variate is _ONE_BIT else 8 * variate.itemsize
             per_step += -(-self.max_rows * width * bits // 64)
-        return _BLOCK_WORDS if 4 * per_step <= _BLOCK_WORDS else 0
+        if per_step > _AHEAD_STEP_WORDS:
+            return 0
+        return max(_BLOCK_WORDS, _AHEAD_STEPS * per_step)
 
     @property
     def any_active(self):

@@ -44,6 +44,8 @@ class RawWords:
         start = self._start
         stop = start + 8 * n_words
         if stop > self._bytes.shape[0]:
+            if not self._block_words:  # nothing is fetched ahead: draw
+                return self._bit_generator.random_raw(n_words).view(np.uint8)[:n_bytes]
             self._refill(n_words)
             start, stop = 0, 8 * n_words
         self._start = stop
