@@ -405,3 +405,30 @@ def test_sparse_first_layer_gradient_equals_the_dense_one(fmt):
         grads.append([g.copy() for g in trainer.coef_grads])
     for sparse_grad, dense_grad in zip(*grads):
         np.testing.assert_allclose(sparse_grad, dense_grad, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["separate", "packed"])
+def test_squared_weights_sums_the_squared_weights_but_not_the_intercepts(packed):
+    from skdropout._engine import pack_parameters
+
+    coefs, intercepts = _parameters()
+    expected = sum(float(np.sum(W * W)) for W in coefs)
+    flat = None
+    optimizer = None
+    if packed:
+        flat, views = pack_parameters(coefs + intercepts)
+        coefs, intercepts = views[: len(coefs)], views[len(coefs) :]
+        optimizer = SGDOptimizer([flat], 0.01)
+    trainer = MinibatchTrainer(
+        coefs,
+        intercepts,
+        activation="relu",
+        out_activation="identity",
+        loss="squared_error",
+        alpha=1e-3,
+        optimizer=optimizer or SGDOptimizer(coefs + intercepts, 0.01),
+        batch_size=BATCH_SIZE,
+        flat_params=flat,
+    )
+
+    assert trainer.squared_weights() == pytest.approx(expected, rel=1e-12)
