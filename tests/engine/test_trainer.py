@@ -41,9 +41,11 @@ def _trainer(
     max_norm=None,
     rng=0,
     alpha=1e-3,
+    flat_params=None,
 ):
     if optimizer is None:
-        optimizer = SGDOptimizer(coefs + intercepts, 0.01)
+        params = coefs + intercepts if flat_params is None else [flat_params]
+        optimizer = SGDOptimizer(params, 0.01)
     return MinibatchTrainer(
         coefs,
         intercepts,
@@ -56,6 +58,7 @@ def _trainer(
         dropout_rates=None if rates is None else list(rates),
         max_norm=max_norm,
         rng=None if rng is None else np.random.default_rng(rng),
+        flat_params=flat_params,
     )
 
 
@@ -414,21 +417,9 @@ def test_squared_weights_sums_the_squared_weights_but_not_the_intercepts(packed)
     coefs, intercepts = _parameters()
     expected = sum(float(np.sum(W * W)) for W in coefs)
     flat = None
-    optimizer = None
     if packed:
         flat, views = pack_parameters(coefs + intercepts)
         coefs, intercepts = views[: len(coefs)], views[len(coefs) :]
-        optimizer = SGDOptimizer([flat], 0.01)
-    trainer = MinibatchTrainer(
-        coefs,
-        intercepts,
-        activation="relu",
-        out_activation="identity",
-        loss="squared_error",
-        alpha=1e-3,
-        optimizer=optimizer or SGDOptimizer(coefs + intercepts, 0.01),
-        batch_size=BATCH_SIZE,
-        flat_params=flat,
-    )
+    trainer = _trainer(coefs, intercepts, rates=None, rng=None, flat_params=flat)
 
     assert trainer.squared_weights() == pytest.approx(expected, rel=1e-12)
