@@ -335,7 +335,7 @@ class DropoutMasks:
             np.greater_equal(mask, threshold, out=mask)
         else:
             n_bytes = mask.size * variate_dtype.itemsize
-            raw = self._words.take(-(-n_bytes // 8), n_bytes)
+            raw = self._random_bytes(8 * n_bytes)
             variates = raw.view(variate_dtype).reshape(mask.shape)
             np.greater_equal(variates, threshold, out=mask)
         mask *= self._scales[layer]
