@@ -10,6 +10,7 @@ MLP to rounding.
 """
 
 import math
+import sys
 
 import numpy as np
 
@@ -287,6 +288,21 @@ class AdamOptimizer(_Optimizer):
         """
         if self.t == 0:
             return 0.0
+        scale = self._settled_bound_scale
+        if scale is None:
+            scale = self._bound_scale()
+        return self.learning_rate * scale
+
+    # Once ``ratio**t`` is below the float epsilon, S is within a rounding
+    # of its limit ``1 / (1 - ratio)``, which bounds S at every step: the
+    # scale is then settled for good, and a step that asks for the bound
+    # (every step under max-norm) does one multiplication. A class
+    # attribute, so that an optimizer pickled before it existed reads None.
+    _settled_bound_scale = None
+
+    def _bound_scale(self):
+        """``step_bound() / lr_t`` at step ``t``; settled once S has converged."""
+        settled = True
         if self.beta_1 == 0:
             series = 1.0  # m is the last gradient alone: only the j = 0 term
         elif self.beta_2 == 0:
@@ -294,13 +310,12 @@ class AdamOptimizer(_Optimizer):
             return math.inf
         else:
             ratio = self.beta_1**2 / self.beta_2
-            series = _geometric_series(ratio, self.t)
-        return (
-            self.learning_rate
-            * (1 - self.beta_1)
-            / math.sqrt(1 - self.beta_2)
-            * math.sqrt(series)
-        )
+            settled = ratio < 1 and ratio**self.t < sys.float_info.epsilon
+            series = 1 / (1 - ratio) if settled else _geometric_series(ratio, self.t)
+        scale = (1 - self.beta_1) / math.sqrt(1 - self.beta_2) * math.sqrt(series)
+        if settled:
+            self._settled_bound_scale = scale
+        return scale
 
     def update(self, params, grads, l2=0.0, l2_sizes=None):
         """Take one step; ``grads`` are only read.

@@ -211,6 +211,37 @@ def test_adam_step_bound_is_reached_by_gradients_growing_like_beta_2_over_beta_1
     assert moved == pytest.approx(optimizer.step_bound(), rel=1e-6)
 
 
+def _exact_adam_bound(optimizer):
+    """The closed form of the bound at the optimizer's step, from scratch."""
+    b1, b2, t = optimizer.beta_1, optimizer.beta_2, optimizer.t
+    ratio = b1**2 / b2
+    series = (1 - ratio**t) / (1 - ratio)
+    return optimizer.learning_rate * (1 - b1) / np.sqrt(1 - b2) * np.sqrt(series)
+
+
+def test_adam_step_bound_follows_the_series_until_it_has_converged():
+    # The bound is settled on the series' limit once ratio**t is below the
+    # float epsilon (t >= 171 for the default betas): before that it must
+    # still be the closed form at each step, not the looser limit.
+    optimizer = AdamOptimizer([np.zeros(1)], 0.01)
+    for t in (1, 5, 50, 170, 171, 400, 5000):
+        optimizer.t = t
+        assert optimizer.step_bound() == pytest.approx(
+            _exact_adam_bound(optimizer), rel=1e-13
+        )
+
+
+def test_adam_step_bound_still_bounds_a_step_count_rewound_by_a_checkpoint():
+    # Restoring a checkpoint sets t back: the settled limit must still
+    # bound the (smaller) series at the earlier step.
+    optimizer = AdamOptimizer([np.zeros(1)], 0.01)
+    optimizer.t = 1000
+    optimizer.step_bound()  # settles
+    for t in (1, 3, 20, 100):
+        optimizer.t = t
+        assert optimizer.step_bound() >= _exact_adam_bound(optimizer)
+
+
 def test_adam_step_bound_is_infinite_once_beta_1_squared_over_beta_2_explodes():
     # With beta_1**2 > beta_2 the Cauchy-Schwarz series grows geometrically;
     # past float range the bound is inf, and max-norm then checks every step.
