@@ -115,6 +115,9 @@ class DropoutMasks:
         # Asked at every training step: computed once.
         self._any_active = any(rate > 0 for rate in self.rates)
         self.dtype = np.dtype(dtype)
+        # Compared with at every step: a Python 0 would be converted to
+        # the dtype at every call.
+        self._zero = self.dtype.type(0)
         self.rng = rng
         if rng is None and self.any_active:
             raise ValueError("a random generator is needed when a rate is > 0")
@@ -234,12 +237,13 @@ class DropoutMasks:
             views += self._positive_views(layer, n_rows)
             self._factor_views[layer][n_rows] = views
         factor, blocks, positive, positive_flat = views
-        np.greater(Z, 0, out=positive)
+        np.greater(Z, self._zero, out=positive)
         # packbits has no out= argument: a second temporary the size of the
         # random bits, ANDed into in place.
         kept = np.packbits(positive_flat)
         np.bitwise_and(kept, packed.bits, out=kept)
-        self._write_bits(kept, layer, blocks)
+        # _write_bits, written out: a call fewer at every step.
+        self._bit_tables[layer].take(kept, axis=0, out=blocks, mode="clip")
         return factor
 
     def _mask_views(self, layer, n_rows):

@@ -158,7 +158,12 @@ class MinibatchTrainer:
         # Per hidden layer: whether its masks are drawn packed (see
         # sample_masks). Fixed for the fit, and asked at every step.
         self._hidden_draws = [
-            (i, self._relu_folds_into_mask and self.masks.packs(i))
+            (
+                i,
+                self.masks.sample_packed
+                if self._relu_folds_into_mask and self.masks.packs(i)
+                else self.masks.sample,
+            )
             for i in range(1, n_layers)
         ]
         self._input_dropped = dropout_rates[0] > 0
@@ -280,17 +285,14 @@ class MinibatchTrainer:
         as they are.
         """
         n = X_batch.shape[0]
-        masks = self.masks
         # The hidden layers' masks are drawn before the input's: the order
         # of the random stream, which fixes every fit's masks for a seed.
         # A mask that the ReLU will fold into stays packed: _forward_train
         # makes the fused factor from its bits, never writing the mask out.
         drawn = [None]
-        drawn += [
-            masks.sample_packed(i, n) if packed else masks.sample(i, n)
-            for i, packed in self._hidden_draws
-        ]
+        drawn += [draw(i, n) for i, draw in self._hidden_draws]
         if self._input_dropped:
+            masks = self.masks
             if _is_sparse(X_batch):
                 drawn[0] = masks.sample_flat(0, X_batch.nnz)
             else:
