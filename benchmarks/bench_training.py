@@ -47,8 +47,11 @@ Contenders, timed in this fixed order inside every repeat:
 
 The machine this was written for has 2 cores and is shared, so every
 comparison is made side by side in one process: the contenders are
-interleaved (``for repeat: for contender: time it``), the median over repeats
-is reported, and the table's last columns are ratios of those medians.
+interleaved (``for repeat: for contender: time it``, every other repeat in
+reverse order), the median over repeats is reported, and the table's last
+columns are ratios of those medians; "per-repeat skdropout/sklearn" is the
+median and range of each repeat's own ratio, whose two fits ran moments
+apart.
 Prediction (``predict_proba`` for classifiers, ``predict`` for the regressor,
 on the whole training set) of the fitted skdropout and sklearn models is
 timed the same way, once per repeat.
@@ -429,7 +432,10 @@ def bench_workload(wl, runners, repeats, target, log):
     predict_times = {"sklearn": [], "skdropout": []}
     for r in range(repeats):
         models = {}
-        for name, run in runners.items():
+        # Every other repeat in reverse order, as in bench_small: no
+        # contender always inherits another's caches or a burst of load.
+        order = list(runners.items())
+        for name, run in order if r % 2 == 0 else order[::-1]:
             gc.collect()
             seconds, models[name] = run(wl, epochs)
             per_epoch = seconds / epochs
@@ -707,6 +713,19 @@ def _fmt_ratio(num, den):
     return f"{num / den:.3g}"
 
 
+def _per_repeat_ratio(times, num, den):
+    """Median and range of each repeat's own ``num / den``.
+
+    A repeat's two fits run seconds apart, so their ratio shares the load
+    of that moment: steadier on a busy machine than the ratio of medians.
+    """
+    ratios = [a / b for a, b in zip(times.get(num, []), times.get(den, [])) if b]
+    if not ratios:
+        return "–"
+    median = statistics.median(ratios)
+    return f"{median:.3g} ({min(ratios):.3g}-{max(ratios):.3g})"
+
+
 def markdown_table(results):
     header = [
         "workload",
@@ -717,6 +736,7 @@ def markdown_table(results):
         "skdropout-off",
         "torch",
         "skdropout/sklearn",
+        "per-repeat skdropout/sklearn",
         "skdropout/torch",
         "on/off",
         "skdropout/floor",
@@ -736,6 +756,7 @@ def markdown_table(results):
             f"{res['workload']} ({res['description']}, E={res['epochs']})",
             *(_fmt_seconds(med[name]) for name in CONTENDERS),
             _fmt_ratio(med["skdropout"], med["sklearn"]),
+            _per_repeat_ratio(res["seconds_per_epoch"], "skdropout", "sklearn"),
             _fmt_ratio(med["skdropout"], med["torch"]),
             _fmt_ratio(med["skdropout"], med["skdropout-off"]),
             _fmt_ratio(med["skdropout"], med["floor"]),

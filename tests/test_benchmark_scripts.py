@@ -62,6 +62,24 @@ def test_table_has_one_cell_per_column(tiny_result, bench_training):
     assert cells.count("–") == 2
 
 
+def test_table_gives_the_median_and_range_of_each_repeats_own_ratio(
+    tiny_result, bench_training
+):
+    result = dict(tiny_result)
+    times = {name: [1.0, 1.0, 1.0] for name in tiny_result["seconds_per_epoch"]}
+    # Repeats whose ratios are 0.5, 0.6 and 0.9; the ratio of the medians
+    # (0.9 / 1.0) is another number.
+    times["skdropout"] = [1.0, 0.6, 0.9]
+    times["sklearn"] = [2.0, 1.0, 1.0]
+    result["seconds_per_epoch"] = times
+    header, rule, row = bench_training.markdown_table([result]).splitlines()
+    names = [cell.strip() for cell in header.strip("|").split("|")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    by_name = dict(zip(names, cells))
+    assert by_name["per-repeat skdropout/sklearn"] == "0.6 (0.5-0.9)"
+    assert by_name["skdropout/sklearn"] == "0.9"
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_floor_with_adam_runs(bench_training, dtype):
     workload = bench_training.make_w1(np.dtype(dtype), quick=True).subset(128)
