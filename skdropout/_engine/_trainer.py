@@ -155,8 +155,9 @@ class MinibatchTrainer:
         # (see _forward_train). Configuration only: a step that needs the
         # ReLU and the mask apart asks for that explicitly.
         self._relu_folds_into_mask = activation == "relu"
-        # Per hidden layer: whether its masks are drawn packed (see
-        # sample_masks). Fixed for the fit, and asked at every step.
+        # Per hidden layer: the method that draws its masks, packed where
+        # the ReLU folds into them (see sample_masks). Fixed for the fit,
+        # and called at every step.
         self._hidden_draws = [
             (
                 i,
