@@ -554,7 +554,7 @@ def layout_table(result):
     }
     for r in rows:
         ours, theirs = _median(r["skdropout"]), _median(r["sklearn"])
-        per_repeat = [a / b for a, b in zip(r["skdropout"], r["sklearn"])]
+        per_repeat = _repeat_ratios(r["skdropout"], r["sklearn"])
         lines.append(
             "| "
             + " | ".join(
@@ -565,7 +565,7 @@ def layout_table(result):
                     _fmt_seconds(theirs),
                     _fmt_ratio(ours, c_ordered.get(r["dtype"])),
                     _fmt_ratio(ours, theirs),
-                    f"{min(per_repeat):.3g}-{max(per_repeat):.3g}",
+                    _fmt_range(per_repeat),
                 ]
             )
             + " |"
@@ -634,12 +634,12 @@ def small_table(results):
     for res in results:
         t = res["seconds_per_epoch"]
         on, off, sk = (_median(t[w]) for w in SMALL_CONTENDERS)
-        per_repeat = [a / b for a, b in zip(t["dropout on"], t["dropout off"])]
+        per_repeat = _repeat_ratios(t["dropout on"], t["dropout off"])
         cells = [
             f"{res['dataset']} (E={res['epochs']})",
             *(f"{v * 1e3:.4g}" for v in (on, off, sk)),
             _fmt_ratio(on, off),
-            f"{min(per_repeat):.3g}-{max(per_repeat):.3g}",
+            _fmt_range(per_repeat),
             f"{statistics.median(per_repeat):.3g}",
             _fmt_ratio(on, sk),
         ]
@@ -713,17 +713,25 @@ def _fmt_ratio(num, den):
     return f"{num / den:.3g}"
 
 
-def _per_repeat_ratio(times, num, den):
-    """Median and range of each repeat's own ``num / den``.
+def _repeat_ratios(numerators, denominators):
+    """Each repeat's own ratio, ``numerators[r] / denominators[r]``.
 
-    A repeat's two fits run seconds apart, so their ratio shares the load
-    of that moment: steadier on a busy machine than the ratio of medians.
+    A repeat's fits run seconds apart, so their ratio shares the load of
+    that moment: steadier on a busy machine than the ratio of medians.
     """
-    ratios = [a / b for a, b in zip(times.get(num, []), times.get(den, [])) if b]
+    return [a / b for a, b in zip(numerators, denominators) if b]
+
+
+def _fmt_range(values):
+    return f"{min(values):.3g}-{max(values):.3g}" if values else "–"
+
+
+def _per_repeat_ratio(times, num, den):
+    """Median and range of each repeat's own ``num / den``."""
+    ratios = _repeat_ratios(times.get(num, []), times.get(den, []))
     if not ratios:
         return "–"
-    median = statistics.median(ratios)
-    return f"{median:.3g} ({min(ratios):.3g}-{max(ratios):.3g})"
+    return f"{statistics.median(ratios):.3g} ({_fmt_range(ratios)})"
 
 
 def markdown_table(results):
