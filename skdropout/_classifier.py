@@ -4,6 +4,7 @@ import math
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import xlogy
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
@@ -378,7 +379,15 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return self._label_binarizer.inverse_transform(out)
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
-        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        y_val = check_array(
+            y_val,
+            accept_sparse=["csr", "csc"],
+            ensure_2d=False,
+            dtype=None,
+            input_name="y_val",
+        )
+        if sp.issparse(y_val) and y_val.shape[1] == 1:
+            y_val = y_val.toarray()  # one label per row, as column_or_1d takes it
         if y_val.dtype == object and any(label is None for label in y_val.flat):
             raise ValueError(
                 "y_val contains None: every validation sample needs a label."
@@ -497,6 +506,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 )
             return compute_sample_weight("balanced", y)
         if binarizer.y_type_.startswith("multilabel"):
+            if sp.issparse(y):
+                y = y.toarray()  # as dense as the encoded targets the fit uses
             if not isinstance(class_weight, list) or len(class_weight) != y.shape[1]:
                 raise ValueError(
                     "class_weight for multilabel y (a label indicator matrix of "
@@ -750,7 +761,9 @@ def _class_weight_vector(class_weight, classes, y):
 
 def _check_indicator_values(Y, name):
     """Refuse a label indicator matrix that holds more than 0 and 1."""
-    values = np.unique(np.asarray(Y))
+    # A sparse matrix (MultiLabelBinarizer(sparse_output=True)) stores only
+    # its nonzero entries, and its implicit zeros are valid.
+    values = np.unique(Y.data if sp.issparse(Y) else np.asarray(Y))
     if not np.isin(values, [0, 1]).all():
         raise ValueError(
             f"{name} is a label indicator matrix (multilabel targets), which "

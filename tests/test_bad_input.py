@@ -497,6 +497,13 @@ BAD_INPUTS = [
         estimators=(CLF,),
     ),
     BadInput(
+        "sparse_indicator_y_of_0_and_2",
+        fit_indicator(Y=lambda y: sp.csr_matrix(2 * indicator(y))),
+        ValueError,
+        r"y is a label indicator matrix .* holds \[2\]",
+        estimators=(CLF,),
+    ),
+    BadInput(
         "indicator_y_val_of_0_and_2",
         fit_indicator(Y_val=lambda y: 2 * indicator(y)),
         ValueError,

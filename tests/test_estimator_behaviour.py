@@ -272,6 +272,26 @@ def test_multilabel_targets_get_logistic_outputs_thresholded_at_one_half(
     assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
 
 
+@pytest.mark.parametrize("sparse_format", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+def test_sparse_label_indicator_targets_train_as_dense_and_predict_sparse(
+    multilabel_data, sparse_format
+):
+    # What MultiLabelBinarizer(sparse_output=True) gives; sklearn's MLP takes
+    # it too, and predicts a sparse indicator matrix.
+    X, Y = multilabel_data
+    params = {**SMALL_NET, **DROPOUT, "class_weight": [{1: 2.0}] * Y.shape[1]}
+    dense = DropoutMLPClassifier(**params).fit(X, Y, X_val=X, y_val=Y)
+    sparse = DropoutMLPClassifier(**params).fit(
+        X, sparse_format(Y), X_val=X, y_val=sparse_format(Y)
+    )
+    for left, right in zip(dense.coefs_, sparse.coefs_):
+        assert_array_equal(left, right)
+    assert_array_equal(sparse.validation_scores_, dense.validation_scores_)
+    prediction = sparse.predict(X)
+    assert sp.issparse(prediction)
+    assert_array_equal(prediction.toarray(), dense.predict(X))
+
+
 def test_single_output_regression_predicts_a_one_dimensional_array(regression_data):
     X, y = regression_data
     reg = DropoutMLPRegressor(**SMALL_NET, **DROPOUT).fit(X, y)
