@@ -5,6 +5,11 @@ probabilities, so a step size far too large need not overflow anything: the
 loss explodes to 1e30 or sits at the clipped log-loss while every number
 stays finite. This rule calls such an epoch diverged, like a non-finite one.
 
+Losses are measured from the least value they can take (0, except for the
+Gaussian negative log-likelihood, which is negative once the network fits
+well and is bounded below through its variance floor), so that "times its
+starting level" means growth of a positive quantity for every loss.
+
 The reference is the larger of two dropout-free losses on the probe rows
 (an evenly spaced sample of the training rows, see :mod:`._probe`), taken
 when the call starts: the starting
@@ -38,7 +43,7 @@ and a ``partial_fit`` call is a single epoch):
 
 import numpy as np
 
-from ._engine import LOSSES, constant_prediction
+from ._engine import LOSSES, constant_prediction, loss_lower_bound
 
 GROWTH_LIMIT = 1e6
 SATURATION_SHARE = 0.5
@@ -64,9 +69,12 @@ class BlowUpRule:
         dtype = start_output.dtype
         scratch = (np.empty_like(start_output), np.empty_like(start_output))
         constant = constant_prediction(loss_name, Y_probe, np.empty_like(start_output))
+        # A continued Gaussian network that fits well starts below 0: from
+        # 0, any epoch's loss would look like a millionfold growth.
+        self._least = loss_lower_bound(loss_name, Y_probe.shape[1])
         with np.errstate(all="ignore"):
-            start = loss(Y_probe, start_output, None, scratch)
-            baseline = loss(Y_probe, constant, None, scratch)
+            start = loss(Y_probe, start_output, None, scratch) - self._least
+            baseline = loss(Y_probe, constant, None, scratch) - self._least
         # A non-finite start (an overflowing warm start) disables the rule:
         # the non-finite checks speak for such a network. The floor keeps a
         # network that fits constant targets perfectly from making every
@@ -87,18 +95,15 @@ class BlowUpRule:
         """
         if not self.reference < np.inf:
             return None
-        if probe_loss is not None and probe_loss > GROWTH_LIMIT * self.reference:
+        limit = GROWTH_LIMIT * self.reference
+        if probe_loss is not None and probe_loss - self._least > limit:
             return (
-                "the loss on the probed training rows climbed "
-                f"to {probe_loss:.4g} by the end of the epoch, over "
-                f"{GROWTH_LIMIT:.0e} times its starting level "
-                f"{self.reference:.4g} (training loss {loss:.4g})"
+                "the loss on the probed training rows "
+                f"{self._growth(probe_loss, 'by the end of the epoch')} "
+                f"(training loss {loss:.4g})"
             )
-        if loss > GROWTH_LIMIT * self.reference:
-            return (
-                f"the training loss climbed to {loss:.4g}, over {GROWTH_LIMIT:.0e} "
-                f"times its starting level {self.reference:.4g}"
-            )
+        if loss - self._least > limit:
+            return f"the training loss {self._growth(loss)}"
         if (
             self._saturation is not None
             and loss >= self._saturation
@@ -110,3 +115,17 @@ class BlowUpRule:
                 f"on most samples; it started at {self.reference:.4g})"
             )
         return None
+
+    def _growth(self, value, when=""):
+        """How far ``value`` climbed (``when``), in the message's words."""
+        climbed = f"climbed to {value:.4g}" + (f" {when}" if when else "")
+        if self._least == 0:
+            return (
+                f"{climbed}, over {GROWTH_LIMIT:.0e} times its starting level "
+                f"{self.reference:.4g}"
+            )
+        return (
+            f"{climbed}: measured from the least value the loss can take "
+            f"({self._least:.4g}), over {GROWTH_LIMIT:.0e} times its starting "
+            f"level, {self.reference:.4g} above that value"
+        )

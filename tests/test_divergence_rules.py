@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._blowup import GROWTH_LIMIT, BlowUpRule
+from skdropout._engine import LOSSES, loss_lower_bound
 
 SKLEARN_SENTENCES = (
     "Solver produced non-finite parameter weights. The input data may contain "
@@ -108,6 +109,25 @@ def test_the_growth_limit_separates_a_loss_just_below_from_one_just_above():
     assert rule.reference == pytest.approx(4 / 3)
     assert rule.sign(0.99 * GROWTH_LIMIT * rule.reference) is None
     assert "climbed" in rule.sign(1.01 * GROWTH_LIMIT * rule.reference)
+
+
+def test_gaussian_growth_is_measured_from_the_least_value_the_loss_takes():
+    # A continued network that fits well starts with a negative loss; from
+    # 0 the reference would be the rounding floor and any epoch a blow-up.
+    Y = np.array([[0.0], [0.1], [0.2]])
+    start = np.array([[0.0, -9.0], [0.1, -9.0], [0.2, -9.0]])  # variance 1e-6 + e^-9
+    rule = BlowUpRule("gaussian_nll", start, Y)
+    least = loss_lower_bound("gaussian_nll", 1)
+    assert least < 0
+    start_loss = LOSSES["gaussian_nll"](
+        Y, start, None, (np.empty_like(start), np.empty_like(start))
+    )
+    assert start_loss < 0
+    assert rule.reference >= start_loss - least
+    assert rule.sign(1.0) is None
+    assert rule.sign(least + 0.99 * GROWTH_LIMIT * rule.reference) is None
+    message = rule.sign(least + 1.01 * GROWTH_LIMIT * rule.reference)
+    assert "least value the loss" in message
 
 
 def test_saturation_counts_only_far_above_a_start_that_is_itself_high():

@@ -241,6 +241,27 @@ def test_predict_uncertainty_refuses_an_unfitted_model_and_bad_n_samples(fitted)
         fitted.predict_uncertainty([[0.0, 1.0]])
 
 
+def test_continuing_a_network_whose_loss_went_negative_is_not_a_blow_up():
+    # Targets of spread 0.05: once fitted, the negative log-likelihood is
+    # below 0, where each continued call starts. The blow-up rule measured
+    # growth from 0 and called the next noisy epoch a millionfold climb.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, (200, 1))
+    y = 0.05 * (np.sin(X[:, 0]) + 0.1 * rng.randn(200))
+    reg = DropoutMLPRegressor(
+        loss="gaussian_nll",
+        hidden_layer_sizes=(16,),
+        dropout_rate=0.3,
+        learning_rate_init=0.01,
+        batch_size=50,
+        random_state=0,
+    )
+    for _ in range(40):
+        reg.partial_fit(X, y)
+    assert reg.loss_ < -1.0
+    assert reg.score(X, y) > 0.5
+
+
 @pytest.mark.parametrize(
     "first, second",
     [("squared_error", "gaussian_nll"), ("gaussian_nll", "squared_error")],

@@ -16,6 +16,7 @@ from ._losses import (
     VARIANCE_FLOOR,
     constant_prediction,
     gaussian_variance,
+    loss_lower_bound,
 )
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
@@ -39,6 +40,7 @@ __all__ = [
     "forward_stochastic",
     "forward_stochastic_chunks",
     "gaussian_variance",
+    "loss_lower_bound",
     "pack_parameters",
     "packed_buffer",
 ]

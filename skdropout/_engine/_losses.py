@@ -219,6 +219,19 @@ LOSS_GRADIENTS = {"gaussian_nll": gaussian_nll_gradient}
 OUTPUTS_PER_TARGET = {"gaussian_nll": 2}
 
 
+def loss_lower_bound(loss_name, n_targets):
+    """The least value the loss ``LOSSES[loss_name]`` can take.
+
+    0 for every loss but the Gaussian negative log-likelihood, which is
+    negative once the predicted variances are small, and bounded below by
+    the variance floor: ``0.5 * (log(2 pi) + log(VARIANCE_FLOOR))`` per
+    target. Growth of a loss is measured from this value.
+    """
+    if loss_name != "gaussian_nll":
+        return 0.0
+    return n_targets * (_HALF_LOG_2PI + 0.5 * _LOG_FLOOR)
+
+
 def constant_prediction(loss_name, Y, out):
     """Write into ``out`` the outputs of the best constant model of ``Y``.
 
