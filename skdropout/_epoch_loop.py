@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _divergence, _hyperparameters, _validation_set
 from ._blowup import BlowUpRule
+from ._dead_network import warn_if_dead
 from ._early_stopping import EarlyStopping, dropout_free_loss
 from ._engine import Checkpoint
 from ._probe import TrainingProbe
@@ -143,6 +144,7 @@ def run_epochs(estimator, plan, call):
             # page in a new one).
             trainer.release_workspace()
     stopping.restore_best()
+    warn_if_dead(est, probe.X, X)
     fit_ctx.call_on_fit_task_end(
         estimator=est, **hook_data, reconstruction_attributes=fitted_copy
     )

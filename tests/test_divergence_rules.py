@@ -17,7 +17,7 @@ from _helpers import EpochRecorder, assert_parameters_equal, parameters
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor, _dead_network
 from skdropout._blowup import GROWTH_LIMIT, BlowUpRule
 from skdropout._engine import LOSSES, loss_lower_bound
 
@@ -319,3 +319,59 @@ def test_the_pruning_callback_reports_the_diverged_epoch_and_the_fit_returns():
     assert sorted(reported) == list(range(mlp.n_iter_))
     assert np.isnan(reported[mlp.n_iter_ - 1])
     assert reported[0] == mlp.validation_scores_[0]
+
+
+# ---------------------------------------------------------- dead networks
+def _standardised_regression():
+    X, y = make_regression(200, 5, noise=5, random_state=0)
+    return (X - X.mean(0)) / X.std(0), (y - y.mean()) / y.std()
+
+
+def test_a_fit_that_kills_every_relu_of_a_layer_warns_that_it_is_constant():
+    # A step far too large pushes every unit below zero for good (max-norm
+    # keeps the weights from blowing up meanwhile); the output bias still
+    # learns, so the loss settles and nothing else says so.
+    X, y = _standardised_regression()
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(16,),
+        max_iter=50,
+        learning_rate_init=10.0,
+        max_norm=3.0,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="hidden layer 1 outputs 0 on every"):
+        reg.fit(X, y)
+    assert np.ptp(reg.predict(X)) == 0
+
+
+def test_a_healthy_fit_does_not_warn_about_dead_units():
+    X, y = _standardised_regression()
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(16,), max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "error", message="Every unit", category=ConvergenceWarning
+        )
+        warnings.filterwarnings("ignore", message="Stochastic Optimizer")
+        reg.fit(X, y)
+
+
+def test_a_unit_alive_only_outside_the_probe_rows_keeps_the_network_alive():
+    X, y = _standardised_regression()
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(2,), max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    # Unit 0 positive on row 1 only, unit 1 never: the probe of every
+    # other row sees a silent layer, all the rows do not.
+    reg.coefs_[0][:] = 0.0
+    reg.coefs_[0][0, 0] = 1.0
+    reg.intercepts_[0][:] = [-np.sort(X[:, 0])[-2] - 1e-9, -np.inf]
+    row = int(np.argmax(X[:, 0]))
+    probe = np.delete(X, row, axis=0)
+    assert _dead_network.dead_layer(reg, probe) == 1
+    assert _dead_network.dead_layer(reg, X) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _dead_network.warn_if_dead(reg, probe, X)
+    with pytest.warns(ConvergenceWarning, match="Every unit of hidden layer 1"):
+        _dead_network.warn_if_dead(reg, probe, probe)

@@ -9,7 +9,12 @@ The estimators in :mod:`skdropout` validate user input and drive it.
 from ._activations import ACTIVATIONS, DERIVATIVES
 from ._checkpoint import Checkpoint
 from ._dropout import DropoutMasks
-from ._forward import forward, forward_stochastic, forward_stochastic_chunks
+from ._forward import (
+    active_units,
+    forward,
+    forward_stochastic,
+    forward_stochastic_chunks,
+)
 from ._losses import (
     LOSSES,
     OUTPUTS_PER_TARGET,
@@ -34,6 +39,7 @@ __all__ = [
     "DropoutMasks",
     "MinibatchTrainer",
     "SGDOptimizer",
+    "active_units",
     "apply_max_norm",
     "constant_prediction",
     "forward",

@@ -39,6 +39,40 @@ def forward(X, coefs, intercepts, activation, out_activation, batch_rows=None):
     return out
 
 
+def active_units(X, coefs, intercepts, activation, batch_rows=None):
+    """Which hidden units give a nonzero output on at least one row of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Input rows, in the dtype of ``coefs``.
+    coefs, intercepts : list of ndarray
+        Weight matrices ``(fan_in, fan_out)`` and bias vectors.
+    activation : str
+        Hidden activation, a key of ``ACTIVATIONS``.
+    batch_rows : int, default=None
+        If given, the rows go through in chunks of this size.
+
+    Returns
+    -------
+    active : list of ndarray of bool
+        One per hidden layer, of its width. For ReLU units, False marks a
+        dead unit: 0 on every row, so it passes nothing on.
+    """
+    hidden = ACTIVATIONS[activation]
+    active = [np.zeros(W.shape[1], dtype=bool) for W in coefs[:-1]]
+    n_samples = X.shape[0]
+    step = n_samples if batch_rows is None else batch_rows
+    for start in range(0, n_samples, max(step, 1)):
+        A = X[start : start + step]
+        for i, (W, b) in enumerate(zip(coefs[:-1], intercepts[:-1])):
+            A = A @ W
+            A += b
+            hidden(A, activation_workspace(activation, 1, A.shape[1], A.dtype))
+            active[i] |= (A != 0).any(axis=0)
+    return active
+
+
 def _forward_rows(X, coefs, intercepts, activation, out_activation, masks=None):
     """One pass over some rows; with ``masks``, each hidden layer gets noise.
 

@@ -5,7 +5,13 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import expit
 
-from skdropout._engine import LOSSES, MinibatchTrainer, SGDOptimizer, forward
+from skdropout._engine import (
+    LOSSES,
+    MinibatchTrainer,
+    SGDOptimizer,
+    active_units,
+    forward,
+)
 
 
 def _network(dtype=np.float64, units=(5, 6, 4, 3), seed=0):
@@ -96,3 +102,25 @@ def test_forward_is_the_training_forward_pass_without_dropout(loss, out_activati
     assert training_loss == pytest.approx(
         LOSSES[loss](Y, out, None, scratch), rel=1e-14
     )
+
+
+@pytest.mark.parametrize("batch_rows", [None, 1, 4])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_active_units_marks_a_relu_unit_dead_only_if_zero_on_every_row(
+    batch_rows, sparse
+):
+    coefs, intercepts = _network()
+    X = _inputs(sparse=sparse)
+    dense = X.toarray() if sparse else X
+    # Unit 0 of the first hidden layer: below zero on every row, by its bias.
+    intercepts[0][0] = -(np.abs(dense) @ np.abs(coefs[0][:, 0])).max() - 1
+    # Unit 1: positive on the last row only.
+    coefs[0][:, 1] = 0.0
+    coefs[0][0, 1] = 1.0
+    intercepts[0][1] = -dense[:, 0].max() + 1e-3
+    assert (dense[:, 0] > dense[:, 0].max() - 1e-3).sum() == 1
+    active = active_units(X, coefs, intercepts, "relu", batch_rows)
+    expected = (np.maximum(dense @ coefs[0] + intercepts[0], 0) > 0).any(axis=0)
+    assert [a.shape for a in active] == [(6,), (4,)]
+    assert not active[0][0] and active[0][1]
+    np.testing.assert_array_equal(active[0], expected)

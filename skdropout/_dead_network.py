@@ -1,0 +1,53 @@
+"""A fit that ends with a layer of dead ReLUs: a constant model, said aloud.
+
+A step size too large can push every ReLU of a hidden layer below zero on
+every input. The layer then passes nothing on, its units get no gradient and
+never come back, and the network predicts one value for every input, while
+the output layer's bias still learns, so the loss settles and the fit looks
+converged. Neither the divergence checks (every number is finite and moves)
+nor scikit-learn's MLP say anything. After a fit, the probe rows (see
+:mod:`._probe`) show whether some layer passed nothing on; only if so are
+all the training rows checked, so that a unit alive on rows outside the
+probe does not raise a false alarm.
+"""
+
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+
+from ._engine import active_units
+from ._prediction import CHUNK_ROWS
+from ._utils import user_stacklevel
+
+
+def dead_layer(estimator, rows, batch_rows=None):
+    """Number (from 1) of the first hidden layer silent on every row, or None."""
+    coefs, intercepts, activation, _ = estimator._network()
+    active = active_units(rows, coefs, intercepts, activation, batch_rows)
+    for number, units in enumerate(active, start=1):
+        if not units.any():
+            return number
+    return None
+
+
+def warn_if_dead(estimator, probe_X, X):
+    """Warn if the fitted ReLU network passes nothing on through some layer.
+
+    ``probe_X`` holds the probe rows, ``X`` all the training rows.
+    """
+    if estimator.activation != "relu" or len(estimator.coefs_) < 2:
+        return
+    if dead_layer(estimator, probe_X) is None:
+        return
+    number = dead_layer(estimator, X, batch_rows=CHUNK_ROWS)
+    if number is None:
+        return
+    warnings.warn(
+        f"Every unit of hidden layer {number} outputs 0 on every training "
+        "sample (its ReLUs are dead), so the network predicts the same value "
+        "for every input. Lower learning_rate_init (now "
+        f"{estimator.learning_rate_init}), standardise the inputs, or try "
+        "another random_state.",
+        ConvergenceWarning,
+        stacklevel=user_stacklevel(),
+    )
