@@ -5,10 +5,11 @@ every input. The layer then passes nothing on, its units get no gradient and
 never come back, and the network predicts one value for every input, while
 the output layer's bias still learns, so the loss settles and the fit looks
 converged. Neither the divergence checks (every number is finite and moves)
-nor scikit-learn's MLP say anything. After a fit, the probe rows (see
-:mod:`._probe`) show whether some layer passed nothing on; only if so are
-all the training rows checked, so that a unit alive on rows outside the
-probe does not raise a false alarm.
+nor scikit-learn's MLP say anything. A silent layer makes the outputs on
+the probe rows (see :mod:`._probe`) all equal, which costs nothing to see
+in the outputs the probe already holds; only then are all the training rows
+passed through, so that a unit alive on rows outside the probe, or rows
+that are merely alike, raise no false alarm.
 """
 
 import warnings
@@ -30,15 +31,16 @@ def dead_layer(estimator, rows, batch_rows=None):
     return None
 
 
-def warn_if_dead(estimator, probe_X, X):
+def warn_if_dead(estimator, probe_output, X):
     """Warn if the fitted ReLU network passes nothing on through some layer.
 
-    ``probe_X`` holds the probe rows, ``X`` all the training rows.
+    ``probe_output`` is the fitted network's output on the probe rows,
+    ``X`` all the training rows.
     """
     if estimator.activation != "relu" or len(estimator.coefs_) < 2:
         return
-    if dead_layer(estimator, probe_X) is None:
-        return
+    if (probe_output != probe_output[:1]).any():
+        return  # the outputs vary: every layer passes something on
     number = dead_layer(estimator, X, batch_rows=CHUNK_ROWS)
     if number is None:
         return

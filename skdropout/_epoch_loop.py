@@ -144,7 +144,9 @@ def run_epochs(estimator, plan, call):
             # page in a new one).
             trainer.release_workspace()
     stopping.restore_best()
-    warn_if_dead(est, probe.X, X)
+    # The probe last scored the weights of the last completed epoch, which
+    # a fit keeps unless early stopping has put its best ones back.
+    warn_if_dead(est, probe.score() if est.early_stopping else probe.output, X)
     fit_ctx.call_on_fit_task_end(
         estimator=est, **hook_data, reconstruction_attributes=fitted_copy
     )

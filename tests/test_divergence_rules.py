@@ -17,7 +17,12 @@ from _helpers import EpochRecorder, assert_parameters_equal, parameters
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor, _dead_network
+from skdropout import (
+    DropoutMLPClassifier,
+    DropoutMLPRegressor,
+    _dead_network,
+    _early_stopping,
+)
 from skdropout._blowup import GROWTH_LIMIT, BlowUpRule
 from skdropout._engine import LOSSES, loss_lower_bound
 
@@ -355,23 +360,76 @@ def test_a_healthy_fit_does_not_warn_about_dead_units():
         reg.fit(X, y)
 
 
-def test_a_unit_alive_only_outside_the_probe_rows_keeps_the_network_alive():
-    X, y = _standardised_regression()
-    reg = DropoutMLPRegressor(hidden_layer_sizes=(2,), max_iter=1, random_state=0)
+def _one_epoch_net(X, y, hidden=(2,)):
+    reg = DropoutMLPRegressor(hidden_layer_sizes=hidden, max_iter=1, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        reg.fit(X, y)
-    # Unit 0 positive on row 1 only, unit 1 never: the probe of every
-    # other row sees a silent layer, all the rows do not.
+        return reg.fit(X, y)
+
+
+def test_a_unit_alive_only_outside_the_probe_rows_keeps_the_network_alive():
+    X, y = _standardised_regression()
+    reg = _one_epoch_net(X, y)
+    # Unit 0 positive on one row only, unit 1 never: the probe of the other
+    # rows sees a silent layer and equal outputs, all the rows do not.
     reg.coefs_[0][:] = 0.0
     reg.coefs_[0][0, 0] = 1.0
     reg.intercepts_[0][:] = [-np.sort(X[:, 0])[-2] - 1e-9, -np.inf]
-    row = int(np.argmax(X[:, 0]))
-    probe = np.delete(X, row, axis=0)
+    probe = np.delete(X, np.argmax(X[:, 0]), axis=0)
+    probe_output = reg._forward(probe, check_input=False)
+    assert np.ptp(probe_output) == 0
     assert _dead_network.dead_layer(reg, probe) == 1
     assert _dead_network.dead_layer(reg, X) is None
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        _dead_network.warn_if_dead(reg, probe, X)
+        _dead_network.warn_if_dead(reg, probe_output, X)
     with pytest.warns(ConvergenceWarning, match="Every unit of hidden layer 1"):
-        _dead_network.warn_if_dead(reg, probe, probe)
+        _dead_network.warn_if_dead(reg, probe_output, probe)
+
+
+def test_identical_rows_through_live_units_are_no_dead_layer():
+    X = np.ones((30, 3))
+    reg = _one_epoch_net(X, np.arange(30.0))
+    reg.intercepts_[0][:] = 1.0  # every unit positive on the one input
+    output = reg._forward(X, check_input=False)
+    assert np.ptp(output) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _dead_network.warn_if_dead(reg, output, X)
+
+
+def test_varying_outputs_settle_the_question_without_another_pass(monkeypatch):
+    X, y = _standardised_regression()
+    reg = _one_epoch_net(X, y, hidden=(8,))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the training rows were passed through")
+
+    monkeypatch.setattr(_dead_network, "dead_layer", refuse)
+    _dead_network.warn_if_dead(reg, reg._forward(X[::4], check_input=False), X)
+
+
+@pytest.mark.parametrize("best_is_dead", [True, False])
+def test_with_early_stopping_the_check_judges_the_best_weights_it_keeps(
+    monkeypatch, best_is_dead
+):
+    X, y = _standardised_regression()
+    restore_best = _early_stopping.EarlyStopping.restore_best
+
+    def restore_and_set_the_first_layer(self):
+        restore_best(self)
+        # Best weights that differ from the last epoch's in what matters.
+        self._estimator.intercepts_[0][:] = -np.inf if best_is_dead else 1.0
+        self._estimator.coefs_[0][:] = 0.0 if not best_is_dead else 1.0
+
+    monkeypatch.setattr(
+        _early_stopping.EarlyStopping, "restore_best", restore_and_set_the_first_layer
+    )
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        reg.fit(X, y)
+    warned = any("Every unit" in str(w.message) for w in caught)
+    assert warned == best_is_dead
