@@ -139,7 +139,7 @@ DROPOUT_OFF = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
 ALPHA = 1e-4  # the estimators' default L2 penalty, spelled out for torch
 WARMUP_ROWS = 2048
 MAX_EPOCHS = 200
-TABLES = ["workloads", "layout", "small"]
+TABLES = ["workloads", "layout", "small", "shapes"]
 CALIBRATION_RUNS = 3
 
 
@@ -590,12 +590,20 @@ SMALL_CONTENDERS = {
 }
 
 
-def bench_small(repeats, epochs, dtype, log):
-    """Seconds per epoch, dropout on and off, on the small data sets."""
+def shape_datasets():
+    """Random classification data of the shapes beyond the workloads."""
+    rng = np.random.RandomState(SEED)
+    for n_rows, n_features in ((10, 3), (20, 5000), (200, 2000), (20000, 10)):
+        X = rng.randn(n_rows, n_features)
+        yield f"{n_rows}x{n_features}", X, (X[:, 0] > 0).astype(int)
+
+
+def bench_small(repeats, epochs, dtype, log, datasets=small_datasets):
+    """Seconds per epoch, dropout on and off and sklearn, on ``datasets()``."""
     fit = {"max_iter": epochs, "tol": 0.0, "n_iter_no_change": epochs + 10}
     fit["random_state"] = SEED
     results = []
-    for name, X, y in small_datasets():
+    for name, X, y in datasets():
         X = StandardScaler().fit_transform(X).astype(dtype)
         times = {who: [] for who in SMALL_CONTENDERS}
         for r in range(repeats):
@@ -643,6 +651,36 @@ def small_table(results):
             f"{statistics.median(per_repeat):.3g}",
             _fmt_ratio(on, sk),
         ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def shapes_table(results):
+    header = [
+        "shape",
+        "dropout on (ms)",
+        "dropout off (ms)",
+        "sklearn (ms)",
+        "on/sklearn",
+        "per-repeat on/sklearn",
+        "off/sklearn",
+        "per-repeat off/sklearn",
+    ]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    for res in results:
+        t = res["seconds_per_epoch"]
+        on, off, sk = (_median(t[w]) for w in SMALL_CONTENDERS)
+        cells = [f"{res['dataset']} (E={res['epochs']})"]
+        cells += [f"{v * 1e3:.4g}" for v in (on, off, sk)]
+        for who, value in (("dropout on", on), ("dropout off", off)):
+            per_repeat = _repeat_ratios(t[who], t["sklearn"])
+            cells += [
+                _fmt_ratio(value, sk),
+                f"{statistics.median(per_repeat):.3g} ({_fmt_range(per_repeat)})",
+            ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -930,6 +968,18 @@ def main(argv=None):
             report.setdefault("small", {})[dtype] = small
             print(f"\n### Small data sets, {dtype}: milliseconds per epoch\n")
             print(small_table(small), flush=True)
+        for dtype in args.dtype if "shapes" in args.tables else []:
+            log(f"shapes, {dtype}")
+            epochs = 10 if args.quick else 40
+            shapes = bench_small(
+                args.repeats, epochs, np.dtype(dtype), log, datasets=shape_datasets
+            )
+            report.setdefault("shapes", {})[dtype] = shapes
+            print(
+                f"\n### Tiny, wide and tall data, {dtype}: milliseconds per epoch "
+                "(hidden (100,), batch_size='auto')\n"
+            )
+            print(shapes_table(shapes), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

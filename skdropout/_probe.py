@@ -1,7 +1,8 @@
 """Training rows scored without dropout after every epoch.
 
 One dropout-free forward pass over a fixed, evenly spaced sample of the
-training rows (all of them, up to ``PROBE_ROWS``) serves every rule that
+training rows (all of them, up to ``PROBE_ROWS``, fewer for a network so
+wide that the pass would cost a large share of an epoch) serves every rule that
 looks at the network between epochs: the divergence checks (are its outputs
 finite?), the blow-up rule (has the loss on these rows exploded?) and, with
 dropout on, the stopping rule (has the loss of the network that predicts
@@ -19,6 +20,35 @@ import scipy.sparse as sp
 # pass stays a small share of an epoch (on the digits workload, scoring all
 # 1797 rows added a quarter to each epoch).
 PROBE_ROWS = 256
+# Fewer rows when the network is so wide that scoring them would cost more
+# than PROBE_PRODUCTS multiply-adds and more than PROBE_SHARE of the
+# training rows: an epoch makes about 2.5 products per row (forward pass and
+# gradients), so a quarter of the rows is about a tenth of an epoch's
+# products. On narrow data the fixed cost of each minibatch dwarfs the
+# pass, which keeps every row up to PROBE_ROWS; on 200 x 2000 with 100
+# hidden units scoring all 200 rows made each epoch 1.3x sklearn's MLP's
+# (one minibatch, and a pass as costly as its forward pass), 50 rows 1.05x.
+PROBE_PRODUCTS = 4_000_000
+PROBE_SHARE = 0.25
+MIN_PROBE_ROWS = 32
+
+
+def probe_size(n_samples, products_per_row):
+    """How many training rows the probe scores, for rows of that cost."""
+    affordable = max(
+        PROBE_PRODUCTS / max(products_per_row, 1),
+        PROBE_SHARE * n_samples,
+        MIN_PROBE_ROWS,
+    )
+    return max(1, min(n_samples, PROBE_ROWS, int(affordable)))
+
+
+def _products_per_row(X, coefs):
+    """Multiply-adds of one row's dropout-free forward pass."""
+    # A sparse row costs its stored entries in the first product.
+    width = X.nnz / max(X.shape[0], 1) if sp.issparse(X) else X.shape[1]
+    first = width * coefs[0].shape[1]
+    return first + sum(W.shape[0] * W.shape[1] for W in coefs[1:])
 
 
 class TrainingProbe:
@@ -36,7 +66,8 @@ class TrainingProbe:
     """
 
     def __init__(self, estimator, trainer, X, Y, sample_weight):
-        stride = math.ceil(X.shape[0] / PROBE_ROWS)
+        size = probe_size(X.shape[0], _products_per_row(X, trainer.coefs))
+        stride = math.ceil(X.shape[0] / size)
         if stride > 1:
             # Copied once, contiguous: a strided view would be gathered again
             # by every epoch's matrix product.

@@ -156,6 +156,35 @@ def test_small_data_table_gives_the_median_of_the_repeats_ratios(bench_training)
     assert cells["median per-repeat on/off"] == "2"  # of 2, 1.5 and 3
 
 
+def test_shapes_table_gives_each_contender_over_sklearn(bench_training):
+    times = {"dropout on": [2.0, 3.0, 9.0], "dropout off": [1.0, 2.0, 3.0]}
+    times["sklearn"] = [1.0, 2.0, 2.0]
+    results = [{"dataset": "toy", "epochs": 1, "seconds_per_epoch": times}]
+
+    header, _, line = bench_training.shapes_table(results).splitlines()
+
+    cells = dict(
+        zip(
+            [c.strip() for c in header.strip("|").split("|")],
+            [c.strip() for c in line.strip("|").split("|")],
+        )
+    )
+    assert cells["on/sklearn"] == "1.5"  # median 3.0 over median 2.0
+    assert cells["per-repeat on/sklearn"] == "2 (1.5-4.5)"
+    assert cells["off/sklearn"] == "1"
+    assert cells["per-repeat off/sklearn"] == "1 (1-1.5)"
+
+
+def test_shapes_are_the_tiny_wide_and_tall_ones_the_docs_name(bench_training):
+    shapes = {name: X.shape for name, X, _ in bench_training.shape_datasets()}
+    assert shapes == {
+        "10x3": (10, 3),
+        "20x5000": (20, 5000),
+        "200x2000": (200, 2000),
+        "20000x10": (20000, 10),
+    }
+
+
 def test_memory_script_measures_a_dataframe_fit():
     bench_memory = load_script("bench_memory")
     result = bench_memory.measure("skdropout", "fit", 5000, "dataframe")

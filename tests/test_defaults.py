@@ -10,6 +10,8 @@ comparison is ``benchmarks/battery_defaults.py``.
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.datasets import load_diabetes, make_circles, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -18,7 +20,13 @@ from sklearn.preprocessing import StandardScaler
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._early_stopping import dropout_free_loss
 from skdropout._engine import LOSSES
-from skdropout._probe import PROBE_ROWS, TrainingProbe
+from skdropout._probe import (
+    MIN_PROBE_ROWS,
+    PROBE_PRODUCTS,
+    PROBE_ROWS,
+    TrainingProbe,
+    probe_size,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -74,6 +82,7 @@ def test_regressor_with_dropout_trains_as_long_as_it_learns():
 
 def _probe(estimator, X, Y, loss_name):
     trainer = type("Trainer", (), {})()
+    trainer.coefs = estimator.coefs_
     trainer.loss_of_outputs = lambda out, Y, sw, scratch: LOSSES[loss_name](
         Y, out, sw, scratch
     )
@@ -110,6 +119,36 @@ def test_a_large_training_set_is_judged_on_a_bounded_sample():
     # Evenly spaced over the whole set, not its first rows.
     stride = -(-len(X) // PROBE_ROWS)
     np.testing.assert_array_equal(probe.X, X[::stride])
+
+
+@given(
+    n_samples=st.integers(1, 5000),
+    products_per_row=st.integers(1, 10**8),
+)
+def test_the_probe_keeps_every_row_it_can_afford_and_never_too_few(
+    n_samples, products_per_row
+):
+    size = probe_size(n_samples, products_per_row)
+    assert min(n_samples, MIN_PROBE_ROWS) <= size <= min(n_samples, PROBE_ROWS)
+    if min(n_samples, PROBE_ROWS) * products_per_row <= PROBE_PRODUCTS:
+        assert size == min(n_samples, PROBE_ROWS)
+
+
+def test_a_wide_network_on_few_rows_is_judged_on_a_quarter_of_them():
+    # 200 rows, 2000 features, 100 units: scoring all rows would cost about
+    # 40% of an epoch, a single minibatch; a quarter of them, evenly spaced.
+    rng = np.random.RandomState(0)
+    X = rng.rand(200, 2000)
+    Y = rng.rand(200, 1)
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(100,), max_iter=1, random_state=0
+    ).fit(X, Y[:, 0])
+    probe = _probe(reg, X, Y, "squared_error")
+    np.testing.assert_array_equal(probe.X, X[::4])
+    narrow = DropoutMLPRegressor(
+        hidden_layer_sizes=(100,), max_iter=1, random_state=0
+    ).fit(X[:, :20], Y[:, 0])
+    assert _probe(narrow, X[:, :20], Y, "squared_error").X.shape[0] == 200
 
 
 def test_verbose_names_the_dropout_free_loss(capsys):
