@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from . import _export, _fit_setup, _mc_dropout, _prediction
 from ._epoch_loop import run_epochs
 from ._fit_state import CallState
+from ._parameter_check import validate_if_changed
 
 
 class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
@@ -140,8 +141,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
                 # a fitted estimator; a parameter set since then (a dropout
                 # rate of 1, say) would fail deep in the engine instead.
                 # Unconditionally: inside partial_fit, sklearn's fit context
-                # always reads skip_parameter_validation=True.
-                self._validate_params()
+                # always reads skip_parameter_validation=True. Only when a
+                # parameter changed: see _parameter_check.
+                validate_if_changed(self)
                 self._start_stream(y, classes)
             plan = _fit_setup.prepare(
                 self, X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
@@ -230,3 +232,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def __getstate__(self):
+        # A copy: object.__getstate__ returns the instance's own __dict__.
+        state = dict(super().__getstate__())
+        # A cache of the parameters last validated (see _parameter_check),
+        # holding objects that skops does not trust; rebuilt on next use.
+        state.pop("_validated_parameters", None)
+        return state

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _hyperparameters, _prediction
 from ._engine import DropoutMasks, forward_stochastic, forward_stochastic_chunks
+from ._parameter_check import validate_if_changed
 from ._utils import warn_if_not_finite
 
 
@@ -70,7 +71,7 @@ def _setup(estimator, X, n_samples, random_state):
     # The passes read dropout_rate, input_dropout and dropout_type, which
     # set_params may have changed since fit without any check.
     if not get_config()["skip_parameter_validation"]:
-        estimator._validate_params()
+        validate_if_changed(estimator)
     if (
         not isinstance(n_samples, Integral)
         or isinstance(n_samples, bool)
