@@ -43,7 +43,7 @@ and a ``partial_fit`` call is a single epoch):
 
 import numpy as np
 
-from ._engine import LOSSES, constant_prediction, loss_lower_bound
+from ._engine import LOSSES, OUTPUTS_PER_TARGET, constant_prediction, loss_lower_bound
 
 GROWTH_LIMIT = 1e6
 SATURATION_SHARE = 0.5
@@ -57,34 +57,75 @@ class BlowUpRule:
     ----------
     loss_name : str
         Key of the training loss in the engine's ``LOSSES``.
-    start_output : ndarray of shape (n_probe, n_outputs)
-        The starting network's dropout-free output on the probe rows.
+    start_output : ndarray of shape (n_probe, n_outputs) or callable
+        The starting network's dropout-free output on the probe rows, or a
+        function that returns it. The function is called only if an epoch's
+        losses come near the limit that the constant prediction alone sets
+        (the reference is at least that); a ``partial_fit`` call, whose
+        training is shorter than a pass over the probe rows, so skips that
+        pass.
     Y_probe : ndarray of shape (n_probe, n_targets)
         The probe rows' targets, encoded like the output (one column per
-        output, or per two outputs under ``gaussian_nll``).
+        output, or per two outputs under ``gaussian_nll``), in the
+        network's dtype.
     """
 
     def __init__(self, loss_name, start_output, Y_probe):
-        loss = LOSSES[loss_name]
-        dtype = start_output.dtype
-        scratch = (np.empty_like(start_output), np.empty_like(start_output))
-        constant = constant_prediction(loss_name, Y_probe, np.empty_like(start_output))
+        self._loss = LOSSES[loss_name]
+        self._Y = Y_probe
+        dtype = Y_probe.dtype
+        n_outputs = Y_probe.shape[1] * OUTPUTS_PER_TARGET.get(loss_name, 1)
+        self._scratch = tuple(
+            np.empty((Y_probe.shape[0], n_outputs), dtype=dtype) for _ in range(2)
+        )
+        constant = constant_prediction(
+            loss_name, Y_probe, np.empty_like(self._scratch[0])
+        )
         # A continued Gaussian network that fits well starts below 0: from
         # 0, any epoch's loss would look like a millionfold growth.
         self._least = loss_lower_bound(loss_name, Y_probe.shape[1])
         with np.errstate(all="ignore"):
-            start = loss(Y_probe, start_output, None, scratch) - self._least
-            baseline = loss(Y_probe, constant, None, scratch) - self._least
-        # A non-finite start (an overflowing warm start) disables the rule:
-        # the non-finite checks speak for such a network. The floor keeps a
-        # network that fits constant targets perfectly from making every
-        # rounding error look like growth.
-        self.reference = max(start, baseline, float(np.sqrt(np.finfo(dtype).eps)))
+            baseline = self._loss(Y_probe, constant, None, self._scratch)
+        # The floor keeps a network that fits constant targets perfectly from
+        # making every rounding error look like growth.
+        self._lower_reference = max(
+            baseline - self._least, float(np.sqrt(np.finfo(dtype).eps))
+        )
+        self._start_output = start_output
+        self._reference = None
         self._saturation = None
         if loss_name in ("log_loss", "binary_log_loss"):
             per_output = -float(np.log(np.finfo(dtype).eps))
-            n_terms = start_output.shape[1] if loss_name == "binary_log_loss" else 1
+            n_terms = n_outputs if loss_name == "binary_log_loss" else 1
             self._saturation = SATURATION_SHARE * per_output * n_terms
+
+    @property
+    def reference(self):
+        """The starting level: the larger of the two losses, or the floor."""
+        if self._reference is None:
+            output = self._start_output
+            if callable(output):
+                output = output()
+            with np.errstate(all="ignore"):
+                start = self._loss(self._Y, output, None, self._scratch) - self._least
+            # A non-finite start (an overflowing warm start) disables the
+            # rule: the non-finite checks speak for such a network.
+            self._reference = max(start, self._lower_reference)
+            self._start_output = None
+        return self._reference
+
+    def _within_lower_limits(self, loss, probe_loss):
+        """Whether the losses stay clear of every limit, whatever the start.
+
+        The limits grow with the reference, which is at least the lower
+        one: losses clear of the lower limits are clear of the true ones.
+        """
+        limit = GROWTH_LIMIT * self._lower_reference
+        if loss - self._least > limit:
+            return False
+        if probe_loss is not None and probe_loss - self._least > limit:
+            return False
+        return self._saturation is None or loss < self._saturation
 
     def sign(self, loss, probe_loss=None):
         """Why the epoch counts as a blow-up, or None.
@@ -93,6 +134,8 @@ class BlowUpRule:
         loss of the dropout-free network's (finite) output on the probe rows
         after it.
         """
+        if self._within_lower_limits(loss, probe_loss):
+            return None
         if not self.reference < np.inf:
             return None
         limit = GROWTH_LIMIT * self.reference

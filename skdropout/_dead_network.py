@@ -37,7 +37,11 @@ def warn_if_dead(estimator, probe_output, X):
     ``probe_output`` is the fitted network's output on the probe rows,
     ``X`` all the training rows.
     """
-    if estimator.activation != "relu" or len(estimator.coefs_) < 2:
+    if (
+        estimator.activation != "relu"
+        or len(estimator.coefs_) < 2
+        or probe_output is None  # interrupted before any epoch was scored
+    ):
         return
     if (probe_output != probe_output[:1]).any():
         return  # the outputs vary: every layer passes something on

@@ -64,7 +64,15 @@ def run_epochs(estimator, plan, call):
         # The state at the end of the last completed epoch: what a diverged
         # or interrupted fit falls back to.
         checkpoint = Checkpoint([plan.flat_params], est._optimizer)
-    blowup = BlowUpRule(est._loss_name(), probe.score(), probe.Y)
+    # A partial_fit call is one epoch, checked before the checkpoint moves
+    # on: its start can wait there until the rule asks for it, which spares
+    # a short call a pass over the probe rows.
+    start = (
+        functools.partial(probe.score_saved, checkpoint)
+        if plan.incremental
+        else probe.score()
+    )
+    blowup = BlowUpRule(est._loss_name(), start, probe.Y)
     est.n_iter_ = 0
     try:
         for _ in range(est.max_iter):

@@ -15,6 +15,9 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ._engine import forward, views_like
+from ._prediction import CHUNK_ROWS
+
 # Every row of a small data set, an evenly spaced sample of a larger one:
 # enough rows for a loss that tracks the training loss, few enough that the
 # pass stays a small share of an epoch (on the digits workload, scoring all
@@ -91,6 +94,27 @@ class TrainingProbe:
             self.output = self._estimator._forward(self.X, check_input=False)
         self._losses.clear()
         return self.output
+
+    def score_saved(self, checkpoint):
+        """Outputs on the probe rows of the network saved in ``checkpoint``.
+
+        Not kept as :attr:`output`, which stays the live network's. The
+        checkpoint's parameters are the packed vector, laid out like the
+        estimator's ``coefs_`` and ``intercepts_``.
+        """
+        (saved,) = checkpoint.saved_params()
+        est = self._estimator
+        views = views_like(saved, est.coefs_ + est.intercepts_)
+        n_layers = len(est.coefs_)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return forward(
+                self.X,
+                views[:n_layers],
+                views[n_layers:],
+                est.activation,
+                est.out_activation_,
+                batch_rows=CHUNK_ROWS,
+            )
 
     def loss(self, weighted=False):
         """The data loss (no penalty) of the outputs last scored.

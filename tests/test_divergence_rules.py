@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pytest
 from _helpers import EpochRecorder, assert_parameters_equal, parameters
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
@@ -24,7 +26,8 @@ from skdropout import (
     _early_stopping,
 )
 from skdropout._blowup import GROWTH_LIMIT, BlowUpRule
-from skdropout._engine import LOSSES, loss_lower_bound
+from skdropout._engine import LOSSES, Checkpoint, loss_lower_bound
+from skdropout._probe import TrainingProbe
 
 SKLEARN_SENTENCES = (
     "Solver produced non-finite parameter weights. The input data may contain "
@@ -133,6 +136,95 @@ def test_gaussian_growth_is_measured_from_the_least_value_the_loss_takes():
     assert rule.sign(least + 0.99 * GROWTH_LIMIT * rule.reference) is None
     message = rule.sign(least + 1.01 * GROWTH_LIMIT * rule.reference)
     assert "least value the loss" in message
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    loss_name=st.sampled_from(["squared_error", "log_loss", "gaussian_nll"]),
+    start_scale=st.floats(1e-3, 1e9),
+    loss_factor=st.floats(0.0, 4.0),
+    probe_factor=st.one_of(st.none(), st.floats(0.0, 4.0)),
+    near_saturation=st.booleans(),
+)
+def test_a_start_asked_for_lazily_gives_the_eager_rules_verdicts(
+    loss_name, start_scale, loss_factor, probe_factor, near_saturation
+):
+    rng = np.random.RandomState(0)
+    if loss_name == "log_loss":
+        Y = np.eye(3)[rng.randint(0, 3, 12)]
+        logits = rng.normal(scale=min(start_scale, 700.0), size=(12, 3))
+        start = np.exp(logits - logits.max(axis=1, keepdims=True))
+        start /= start.sum(axis=1, keepdims=True)
+    elif loss_name == "gaussian_nll":
+        Y = rng.normal(size=(12, 1))
+        start = np.c_[start_scale * rng.normal(size=12), np.full(12, -5.0)]
+    else:
+        Y = rng.normal(size=(12, 1))
+        start = start_scale * rng.normal(size=(12, 1))
+    asked = []
+
+    def lazily():
+        asked.append(True)
+        return start
+
+    eager = BlowUpRule(loss_name, start, Y)
+    lazy = BlowUpRule(loss_name, lazily, Y)
+    least = loss_lower_bound(loss_name, Y.shape[1])
+    # Losses around the limits, where a wrong shortcut would show: the
+    # growth limit over the reference, or the clipped log-loss's bound.
+    scale = GROWTH_LIMIT * eager.reference
+    if near_saturation and loss_name == "log_loss":
+        scale = -np.log(np.finfo(np.float64).eps)
+    loss = least + loss_factor * scale
+    probe_loss = None if probe_factor is None else least + probe_factor * scale
+    verdict = lazy.sign(loss, probe_loss)
+    assert verdict == eager.sign(loss, probe_loss)
+    # The rule as documented, on the reference with the start in it.
+    limit = least + GROWTH_LIMIT * eager.reference
+    saturation = -np.log(np.finfo(np.float64).eps) / 2
+    documented = (
+        loss > limit
+        or (probe_loss is not None and probe_loss > limit)
+        or (
+            loss_name == "log_loss"
+            and loss >= saturation
+            and loss >= 4 * eager.reference
+        )
+    )
+    assert (verdict is not None) == documented
+    if verdict is not None:
+        assert asked
+
+
+def test_a_start_is_not_asked_for_while_the_losses_stay_low():
+    Y = np.array([[0.0], [2.0], [4.0]])
+
+    def refuse():
+        raise AssertionError("the start was scored")
+
+    rule = BlowUpRule("squared_error", refuse, Y)
+    assert rule.sign(1.0, 2.0) is None
+
+
+def test_the_probe_scores_the_network_a_checkpoint_saved():
+    X, y = make_regression(60, 4, random_state=0)
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(5, 3), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    before = reg.predict(X)
+    flat = reg.coefs_[0].base
+    assert flat is not None and all(a.base is flat for a in reg.intercepts_)
+    checkpoint = Checkpoint([flat], reg._optimizer)
+    flat *= 0.5  # the live network moves on
+    probe = TrainingProbe(
+        reg, type("T", (), {"coefs": reg.coefs_})(), X, y[:, None], None
+    )
+
+    saved_output = probe.score_saved(checkpoint)
+
+    np.testing.assert_allclose(saved_output[:, 0], before, rtol=1e-12)
+    assert not np.allclose(reg.predict(X), before)
 
 
 def test_saturation_counts_only_far_above_a_start_that_is_itself_high():

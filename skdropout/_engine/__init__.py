@@ -25,7 +25,7 @@ from ._losses import (
 )
 from ._max_norm import apply_max_norm
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._parameters import pack_parameters, packed_buffer
+from ._parameters import pack_parameters, packed_buffer, views_like
 from ._trainer import MinibatchTrainer
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "loss_lower_bound",
     "pack_parameters",
     "packed_buffer",
+    "views_like",
 ]

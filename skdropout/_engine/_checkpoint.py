@@ -37,6 +37,13 @@ class Checkpoint:
             np.copyto(live, saved)
         self._optimizer.set_state_scalars(self._scalars)
 
+    def saved_params(self):
+        """The saved copies of the parameter arrays (not the optimizer's).
+
+        Read-only use: they hold the state :meth:`restore` puts back.
+        """
+        return self._saved[: self._n_params]
+
     def params_unchanged(self):
         """Whether no parameter moved since the last :meth:`save`."""
         return all(

@@ -70,9 +70,18 @@ def empty_like_packed(arrays):
     """An uninitialised vector laid out like :func:`pack_parameters`."""
     dtype = arrays[0].dtype
     flat = np.empty(sum(a.size for a in arrays), dtype=dtype)
+    return flat, views_like(flat, arrays)
+
+
+def views_like(flat, arrays):
+    """Views into ``flat`` shaped like ``arrays``, packed one after another.
+
+    What :func:`pack_parameters` returns for ``arrays``, over another vector
+    of the same layout, such as a checkpoint's copy of the packed one.
+    """
     views = []
     start = 0
     for array in arrays:
         views.append(flat[start : start + array.size].reshape(array.shape))
         start += array.size
-    return flat, views
+    return views
