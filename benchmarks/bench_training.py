@@ -139,7 +139,7 @@ DROPOUT_OFF = {"dropout_rate": 0.0, "input_dropout": 0.0, "max_norm": None}
 ALPHA = 1e-4  # the estimators' default L2 penalty, spelled out for torch
 WARMUP_ROWS = 2048
 MAX_EPOCHS = 200
-TABLES = ["workloads", "layout", "small", "shapes"]
+TABLES = ["workloads", "layout", "small", "shapes", "stream"]
 CALIBRATION_RUNS = 3
 
 
@@ -655,6 +655,46 @@ def small_table(results):
     return "\n".join(lines)
 
 
+def bench_stream(repeats, n_calls, dtype, log, rows=256, n_features=50):
+    """Seconds per ``partial_fit`` call of ``rows`` rows, after the first."""
+    rng = np.random.RandomState(SEED)
+    X = rng.randn(n_calls * rows, n_features).astype(dtype)
+    targets = {
+        "classifier": (X[:, 0] > 0).astype(int) + (X[:, 1] > 0),
+        "regressor": X[:, :5].sum(axis=1) / 3,
+    }
+    results = []
+    for task, y in targets.items():
+        is_clf = task == "classifier"
+        ours = DropoutMLPClassifier if is_clf else DropoutMLPRegressor
+        theirs = MLPClassifier if is_clf else MLPRegressor
+        contenders = {
+            "dropout on": lambda ours=ours: ours(random_state=SEED),
+            "dropout off": lambda ours=ours: ours(random_state=SEED, **DROPOUT_OFF),
+            "sklearn": lambda theirs=theirs: theirs(random_state=SEED),
+        }
+        first = {"classes": np.unique(y)} if is_clf else {}
+        times = {who: [] for who in contenders}
+        for r in range(repeats):
+            order = list(contenders.items())
+            for who, make in order if r % 2 == 0 else order[::-1]:
+                gc.collect()
+                model = make()
+                model.partial_fit(X[:rows], y[:rows], **first)
+                start = clock()
+                for call in range(1, n_calls):
+                    batch = slice(call * rows, (call + 1) * rows)
+                    model.partial_fit(X[batch], y[batch])
+                times[who].append((clock() - start) / (n_calls - 1))
+            log(
+                f"    repeat {r + 1}/{repeats} {task}: "
+                + ", ".join(f"{w} {t[-1] * 1e3:.3f} ms" for w, t in times.items())
+            )
+        name = f"{task}, {rows}x{n_features} a call"
+        results.append({"dataset": name, "epochs": n_calls, "seconds_per_epoch": times})
+    return results
+
+
 def shapes_table(results):
     header = [
         "shape",
@@ -980,6 +1020,17 @@ def main(argv=None):
                 "(hidden (100,), batch_size='auto')\n"
             )
             print(shapes_table(shapes), flush=True)
+        for dtype in args.dtype if "stream" in args.tables else []:
+            log(f"partial_fit stream, {dtype}")
+            stream = bench_stream(
+                args.repeats, 20 if args.quick else 100, np.dtype(dtype), log
+            )
+            report.setdefault("stream", {})[dtype] = stream
+            print(
+                f"\n### partial_fit streams, {dtype}: milliseconds per call "
+                "(E = calls, defaults)\n"
+            )
+            print(shapes_table(stream), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

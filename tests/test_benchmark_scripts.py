@@ -185,6 +185,21 @@ def test_shapes_are_the_tiny_wide_and_tall_ones_the_docs_name(bench_training):
     }
 
 
+def test_stream_table_times_partial_fit_calls_of_each_contender(bench_training):
+    results = bench_training.bench_stream(
+        1, 3, np.dtype(np.float64), log=lambda message: None, rows=16, n_features=4
+    )
+    assert [res["dataset"] for res in results] == [
+        "classifier, 16x4 a call",
+        "regressor, 16x4 a call",
+    ]
+    for res in results:
+        times = res["seconds_per_epoch"]
+        assert set(times) == set(bench_training.SMALL_CONTENDERS)
+        assert all(len(t) == 1 and t[0] > 0 for t in times.values())
+    assert len(bench_training.shapes_table(results).splitlines()) == 4
+
+
 def test_memory_script_measures_a_dataframe_fit():
     bench_memory = load_script("bench_memory")
     result = bench_memory.measure("skdropout", "fit", 5000, "dataframe")
