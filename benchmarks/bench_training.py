@@ -544,10 +544,7 @@ def layout_table(result):
         "skdropout / sklearn",
         "per-repeat skdropout / sklearn",
     ]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---", "---"] + ["---:"] * (len(header) - 2)) + "|",
-    ]
+    lines = _table_head(header, text_columns=2)
     rows = result["seconds_per_fit"]
     c_ordered = {
         r["dtype"]: _median(r["skdropout"]) for r in rows if r["layout"] == "C-ordered"
@@ -635,10 +632,7 @@ def small_table(results):
         "median per-repeat on/off",
         "on/sklearn",
     ]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
-    ]
+    lines = _table_head(header)
     for res in results:
         t = res["seconds_per_epoch"]
         on, off, sk = (_median(t[w]) for w in SMALL_CONTENDERS)
@@ -706,10 +700,7 @@ def shapes_table(results):
         "off/sklearn",
         "per-repeat off/sklearn",
     ]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
-    ]
+    lines = _table_head(header)
     for res in results:
         t = res["seconds_per_epoch"]
         on, off, sk = (_median(t[w]) for w in SMALL_CONTENDERS)
@@ -800,6 +791,12 @@ def _repeat_ratios(numerators, denominators):
     return [a / b for a, b in zip(numerators, denominators) if b]
 
 
+def _table_head(header, text_columns=1):
+    """A markdown table's header and rule; numbers right-aligned."""
+    rule = ["---"] * text_columns + ["---:"] * (len(header) - text_columns)
+    return ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+
+
 def _fmt_range(values):
     return f"{min(values):.3g}-{max(values):.3g}" if values else "–"
 
@@ -829,10 +826,7 @@ def markdown_table(results):
         "(floor+adam)/sklearn",
         "predict skdropout/sklearn",
     ]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
-    ]
+    lines = _table_head(header)
     for res in results:
         med = {
             name: _median(res["seconds_per_epoch"].get(name, [])) for name in CONTENDERS

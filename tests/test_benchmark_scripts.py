@@ -139,19 +139,23 @@ def test_small_data_table_reports_dropout_on_over_off(bench_training):
         assert float(cells[4]) == pytest.approx(on / off, rel=0.01)
 
 
-def test_small_data_table_gives_the_median_of_the_repeats_ratios(bench_training):
-    times = {"dropout on": [2.0, 3.0, 9.0], "dropout off": [1.0, 2.0, 3.0]}
-    times["sklearn"] = [1.0, 1.0, 1.0]
-    results = [{"dataset": "toy", "epochs": 1, "seconds_per_epoch": times}]
-
-    header, _, line = bench_training.small_table(results).splitlines()
-
-    cells = dict(
+def _one_row(table):
+    """The cells of a one-row markdown table, by column name."""
+    header, _, line = table.splitlines()
+    return dict(
         zip(
             [c.strip() for c in header.strip("|").split("|")],
             [c.strip() for c in line.strip("|").split("|")],
         )
     )
+
+
+def test_small_data_table_gives_the_median_of_the_repeats_ratios(bench_training):
+    times = {"dropout on": [2.0, 3.0, 9.0], "dropout off": [1.0, 2.0, 3.0]}
+    times["sklearn"] = [1.0, 1.0, 1.0]
+    results = [{"dataset": "toy", "epochs": 1, "seconds_per_epoch": times}]
+
+    cells = _one_row(bench_training.small_table(results))
     assert cells["on/off"] == "1.5"  # median 3.0 over median 2.0
     assert cells["median per-repeat on/off"] == "2"  # of 2, 1.5 and 3
 
@@ -161,14 +165,7 @@ def test_shapes_table_gives_each_contender_over_sklearn(bench_training):
     times["sklearn"] = [1.0, 2.0, 2.0]
     results = [{"dataset": "toy", "epochs": 1, "seconds_per_epoch": times}]
 
-    header, _, line = bench_training.shapes_table(results).splitlines()
-
-    cells = dict(
-        zip(
-            [c.strip() for c in header.strip("|").split("|")],
-            [c.strip() for c in line.strip("|").split("|")],
-        )
-    )
+    cells = _one_row(bench_training.shapes_table(results))
     assert cells["on/sklearn"] == "1.5"  # median 3.0 over median 2.0
     assert cells["per-repeat on/sklearn"] == "2 (1.5-4.5)"
     assert cells["off/sklearn"] == "1"
