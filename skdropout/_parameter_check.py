@@ -19,12 +19,14 @@ _SCALARS = (str, bytes, bool, int, float, np.generic)
 
 def validate_if_changed(estimator):
     """Validate ``estimator``'s parameters unless they are those last validated."""
-    names = estimator._parameter_constraints
-    params = {name: getattr(estimator, name) for name in names}
+    constraints = estimator._parameter_constraints
+    params = {name: getattr(estimator, name) for name in constraints}
     snapshot = {name: _frozen(value) for name, value in params.items()}
     if snapshot == getattr(estimator, "_validated_parameters", None):
         return
-    validate_parameter_constraints(names, params, caller_name=type(estimator).__name__)
+    validate_parameter_constraints(
+        constraints, params, caller_name=type(estimator).__name__
+    )
     estimator._validated_parameters = snapshot
 
 

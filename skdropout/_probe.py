@@ -1,8 +1,8 @@
 """Training rows scored without dropout after every epoch.
 
 One dropout-free forward pass over a fixed, evenly spaced sample of the
-training rows (all of them, up to ``PROBE_ROWS``, fewer for a network so
-wide that the pass would cost a large share of an epoch) serves every rule that
+training rows (all of them, up to ``PROBE_ROWS``, fewer for a network so wide
+that the pass would cost a large share of an epoch) serves every rule that
 looks at the network between epochs: the divergence checks (are its outputs
 finite?), the blow-up rule (has the loss on these rows exploded?) and, with
 dropout on, the stopping rule (has the loss of the network that predicts
@@ -29,8 +29,9 @@ PROBE_ROWS = 256
 # gradients), so a quarter of the rows is about a tenth of an epoch's
 # products. On narrow data the fixed cost of each minibatch dwarfs the
 # pass, which keeps every row up to PROBE_ROWS; on 200 x 2000 with 100
-# hidden units scoring all 200 rows made each epoch 1.3x sklearn's MLP's
-# (one minibatch, and a pass as costly as its forward pass), 50 rows 1.05x.
+# hidden units scoring all 200 rows made each epoch 1.35-1.39x sklearn's
+# MLP's (one minibatch, and a pass as costly as its forward pass), 50 rows
+# 1.04-1.11x (bench_training.py --tables shapes).
 PROBE_PRODUCTS = 4_000_000
 PROBE_SHARE = 0.25
 MIN_PROBE_ROWS = 32
