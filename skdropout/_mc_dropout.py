@@ -14,7 +14,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _hyperparameters, _prediction
 from ._engine import DropoutMasks, forward_stochastic, forward_stochastic_chunks
-from ._parameter_check import validate_if_changed
 from ._utils import warn_if_not_finite
 
 
@@ -69,9 +68,11 @@ def _setup(estimator, X, n_samples, random_state):
     """Validated X, the dropout noise (None if every rate is 0), n_samples."""
     check_is_fitted(estimator)
     # The passes read dropout_rate, input_dropout and dropout_type, which
-    # set_params may have changed since fit without any check.
+    # set_params may have changed since fit without any check. In full, not
+    # through _parameter_check's cache: prediction writes nothing to the
+    # model, so that threads can share it.
     if not get_config()["skip_parameter_validation"]:
-        validate_if_changed(estimator)
+        estimator._validate_params()
     if (
         not isinstance(n_samples, Integral)
         or isinstance(n_samples, bool)

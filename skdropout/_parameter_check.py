@@ -1,14 +1,14 @@
 """The parameter check that scikit-learn skips, repeated only when needed.
 
 scikit-learn validates an estimator's parameters when ``fit`` starts, but
-not in ``partial_fit`` on a fitted estimator, nor in prediction. Here
-``partial_fit`` and the Monte Carlo methods read parameters that
-``set_params`` (or plain assignment) may have changed since, and a bad one (a
-dropout rate of 1, say) would fail deep in the engine instead of with a
-message naming it. Validating costs more than a small ``partial_fit`` call's
-training (``get_params`` inspects the constructor's signature), so the values
-last found valid are remembered and the check runs again only when one of
-them changed.
+not in ``partial_fit`` on a fitted estimator. Here ``partial_fit`` reads
+parameters that ``set_params`` (or plain assignment) may have changed since,
+and a bad one (a dropout rate of 1, say) would fail deep in the engine
+instead of with a message naming it. Validating costs more than a small
+``partial_fit`` call's training (``get_params`` inspects the constructor's
+signature), so the values last found valid are remembered and the check runs
+again only when one of them changed. (The Monte Carlo methods validate in
+full: prediction writes nothing to the model.)
 """
 
 import numpy as np

@@ -60,11 +60,23 @@ def test_a_new_random_state_object_is_a_change(checks):
         hidden_layer_sizes=(4,), random_state=np.random.RandomState(0)
     )
     reg.partial_fit(X, y)
-    reg.predict(X, return_std=True)
+    reg.partial_fit(X, y)
     assert len(checks) == 1
     reg.random_state = np.random.RandomState(0)
-    reg.predict(X, return_std=True)
+    reg.partial_fit(X, y)
     assert len(checks) == 2
+
+
+def test_monte_carlo_predictions_check_the_parameters_but_write_nothing():
+    # Prediction must leave the model as it was: threads may share it.
+    X, y = _data()
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(4,), random_state=0).fit(X, y)
+    before = dict(vars(reg))
+    reg.predict(X, return_std=True)
+    assert vars(reg).keys() == before.keys()
+    reg.set_params(dropout_rate=1.0)
+    with pytest.raises(ValueError, match="dropout_rate"):
+        reg.predict(X, return_std=True)
 
 
 @pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
