@@ -326,3 +326,9 @@ def test_stopping_rule_script_times_both_variants():
     assert all(r > 0 for r in bench.ratios(X, y, epochs, repeats=1))
     # The real measure is put back after the timings.
     assert bench.epoch_loop.dropout_free_loss is bench.JUDGED
+
+
+def test_a_run_prints_the_docs_main_tables_unless_asked_for_more(bench_training):
+    assert bench_training.parse_args([]).tables == ["workloads", "layout", "small"]
+    asked = bench_training.parse_args(["--tables", "shapes,stream"]).tables
+    assert asked == ["shapes", "stream"]
