@@ -1,4 +1,5 @@
-"""The parameter check repeated by partial_fit and the Monte Carlo methods."""
+"""The parameter check that partial_fit repeats when a parameter changed, and
+that the Monte Carlo methods repeat in full without writing to the model."""
 
 import pickle
 
