@@ -598,6 +598,27 @@ def shape_datasets():
         yield f"{n_rows}x{n_features}", X, (X[:, 0] > 0).astype(int)
 
 
+def _time_interleaved(runs, repeats, label, log):
+    """Each run's seconds over ``repeats`` rounds, the runs interleaved.
+
+    ``runs`` maps a contender to a callable that returns seconds. Every
+    other round runs them in reverse order: a contender that always ran
+    right after another would inherit its caches, or the start of a burst
+    of load from other processes, every time.
+    """
+    times = {who: [] for who in runs}
+    for r in range(repeats):
+        order = list(runs.items())
+        for who, run in order if r % 2 == 0 else order[::-1]:
+            gc.collect()
+            times[who].append(run())
+        log(
+            f"    repeat {r + 1}/{repeats} {label}: "
+            + ", ".join(f"{w} {t[-1] * 1e3:.3f} ms" for w, t in times.items())
+        )
+    return times
+
+
 def bench_small(repeats, epochs, dtype, log, datasets=small_datasets):
     """Seconds per epoch, dropout on and off and sklearn, on ``datasets()``."""
     fit = {"max_iter": epochs, "tol": 0.0, "n_iter_no_change": epochs + 10}
@@ -605,21 +626,17 @@ def bench_small(repeats, epochs, dtype, log, datasets=small_datasets):
     results = []
     for name, X, y in datasets():
         X = StandardScaler().fit_transform(X).astype(dtype)
-        times = {who: [] for who in SMALL_CONTENDERS}
-        for r in range(repeats):
-            # Every other repeat in reverse order: a contender that always
-            # ran right after another would inherit its caches, or the
-            # start of a burst of load from other processes, every time.
-            contenders = list(SMALL_CONTENDERS.items())
-            for who, (cls, extra) in contenders if r % 2 == 0 else contenders[::-1]:
-                gc.collect()
-                start = clock()
-                cls(**fit, **extra).fit(X, y)
-                times[who].append((clock() - start) / epochs)
-            log(
-                f"    repeat {r + 1}/{repeats} {name}: "
-                + ", ".join(f"{w} {t[-1] * 1e3:.3f} ms" for w, t in times.items())
-            )
+
+        def epoch_seconds(cls, extra, X=X, y=y):
+            start = clock()
+            cls(**fit, **extra).fit(X, y)
+            return (clock() - start) / epochs
+
+        runs = {
+            who: functools.partial(epoch_seconds, cls, extra)
+            for who, (cls, extra) in SMALL_CONTENDERS.items()
+        }
+        times = _time_interleaved(runs, repeats, name, log)
         results.append({"dataset": name, "epochs": epochs, "seconds_per_epoch": times})
     return results
 
@@ -671,22 +688,21 @@ def bench_stream(repeats, n_calls, dtype, log, rows=256, n_features=50):
             "sklearn": lambda theirs=theirs: theirs(random_state=SEED),
         }
         first = {"classes": np.unique(y)} if is_clf else {}
-        times = {who: [] for who in contenders}
-        for r in range(repeats):
-            order = list(contenders.items())
-            for who, make in order if r % 2 == 0 else order[::-1]:
-                gc.collect()
-                model = make()
-                model.partial_fit(X[:rows], y[:rows], **first)
-                start = clock()
-                for call in range(1, n_calls):
-                    batch = slice(call * rows, (call + 1) * rows)
-                    model.partial_fit(X[batch], y[batch])
-                times[who].append((clock() - start) / (n_calls - 1))
-            log(
-                f"    repeat {r + 1}/{repeats} {task}: "
-                + ", ".join(f"{w} {t[-1] * 1e3:.3f} ms" for w, t in times.items())
-            )
+
+        def call_seconds(make, y=y, first=first):
+            model = make()
+            model.partial_fit(X[:rows], y[:rows], **first)
+            start = clock()
+            for call in range(1, n_calls):
+                batch = slice(call * rows, (call + 1) * rows)
+                model.partial_fit(X[batch], y[batch])
+            return (clock() - start) / (n_calls - 1)
+
+        runs = {
+            who: functools.partial(call_seconds, make)
+            for who, make in contenders.items()
+        }
+        times = _time_interleaved(runs, repeats, task, log)
         name = f"{task}, {rows}x{n_features} a call"
         results.append({"dataset": name, "epochs": n_calls, "seconds_per_epoch": times})
     return results
