@@ -542,7 +542,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         with another model (a shallow copy's, or arrays assigned from it)
         change with them; arrays that do not make up one parameter vector
         (after loading or deep-copying, or assigned by hand, or made read-only)
-        are replaced by new ones on the next call.
+        are replaced by new ones on the next call. A model loaded read-only
+        (``joblib.load(..., mmap_mode="r")``) trains on in copies of its
+        arrays, the optimizer's state included.
 
         Parameters
         ----------

@@ -64,6 +64,10 @@ def prepare(estimator, X, y, sample_weight, incremental, X_val, y_val, sw_val):
     flat_params = _network.packed(est)
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = _network.make_optimizer(est, [flat_params])
+    else:
+        # The optimizer a partial_fit continues with may have been loaded
+        # read-only (joblib.load with mmap_mode), as the parameters may.
+        est._optimizer.make_state_writeable()
     split = given
     if split is None:
         split = _validation_set.internal_split(

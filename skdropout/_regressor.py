@@ -417,7 +417,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         copy's, or arrays assigned from it) change with them; arrays that do
         not make up one parameter vector (after loading or deep-copying, or
         assigned by hand, or made read-only) are replaced by new ones on the
-        next call.
+        next call. A model loaded read-only (``joblib.load(..., mmap_mode="r")``)
+        trains on in copies of its arrays, the optimizer's state included.
 
         Parameters
         ----------

@@ -156,6 +156,31 @@ def test_loaded_model_continues_partial_fit_like_the_original(
     assert_same_predictions(restored, est, X)
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_memory_mapped_model_continues_partial_fit_like_the_original(
+    Estimator, Xy, solver, tmp_path
+):
+    # joblib.load(mmap_mode="r") gives read-only arrays: the weights and the
+    # optimizer's moments alike. Training goes on in copies of them.
+    X, y = Xy
+    est = Estimator(**TWO_LAYER_NET, solver=solver)
+    est.partial_fit(X, y, **partial_fit_kwargs(Estimator, y))
+    path = tmp_path / "model.joblib"
+    joblib.dump(est, path)
+    restored = joblib.load(path, mmap_mode="r")
+    state = restored._optimizer.state_arrays()
+    assert not any(array.flags.writeable for array in state)
+    saved = [array.copy() for array in state]
+
+    est.partial_fit(X, y)
+    restored.partial_fit(X, y)
+
+    assert_same_parameters(restored, est)
+    assert_same_predictions(restored, est, X)
+    for array, values in zip(state, saved):
+        assert_array_equal(array, values)
+
+
 @pytest.mark.parametrize("round_trip", ROUND_TRIPS)
 def test_loaded_model_continues_warm_start_like_the_original(Estimator, Xy, round_trip):
     X, y = Xy

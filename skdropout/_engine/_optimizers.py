@@ -112,9 +112,26 @@ class _Optimizer:
     # optimizer's state (what a checkpoint must save to resume exactly).
     _state_scalars = ("learning_rate",)
 
+    # Names of the attributes that hold the state arrays, one list each.
+    _state_lists = ()
+
     def state_arrays(self):
         """The arrays holding the optimizer's state, updated in place."""
-        return []
+        return [array for name in self._state_lists for array in getattr(self, name)]
+
+    def make_state_writeable(self):
+        """Replace each state array that cannot be written by a copy of it.
+
+        An optimizer loaded with ``joblib.load(..., mmap_mode="r")``, say,
+        holds read-only memory maps; its values are kept, in arrays that
+        training can update in place. Call it before :meth:`update` on an
+        optimizer of unknown origin, and before taking a checkpoint of it.
+        """
+        for name in self._state_lists:
+            arrays = getattr(self, name)
+            for i, array in enumerate(arrays):
+                if not array.flags.writeable:
+                    arrays[i] = array.copy()
 
     def state_scalars(self):
         """The scalar part of the optimizer's state, as a dict."""
@@ -187,8 +204,7 @@ class SGDOptimizer(_Optimizer):
         self.power_t = float(power_t)
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def state_arrays(self):
-        return self.velocities
+    _state_lists = ("velocities",)
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -270,9 +286,7 @@ class AdamOptimizer(_Optimizer):
         self.vs = [np.zeros_like(p) for p in params]
 
     _state_scalars = ("learning_rate", "t")
-
-    def state_arrays(self):
-        return self.ms + self.vs
+    _state_lists = ("ms", "vs")
 
     def step_bound(self):
         """Upper bound on how far the last update moved any one parameter.

@@ -301,6 +301,26 @@ def test_update_only_reads_the_gradients(make_optimizer, l2, size):
     np.testing.assert_array_equal(grad, before)
 
 
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
+def test_make_state_writeable_copies_read_only_state_and_keeps_its_values(
+    make_optimizer,
+):
+    param = np.zeros(4)
+    optimizer = make_optimizer([param])
+    optimizer.update([param], [np.arange(4.0)])
+    state = optimizer.state_arrays()
+    values = [array.copy() for array in state]
+    for array in state:
+        array.flags.writeable = False
+
+    optimizer.make_state_writeable()
+    optimizer.update([param], [np.arange(4.0)])
+
+    assert all(array.flags.writeable for array in optimizer.state_arrays())
+    for array, before in zip(state, values):
+        np.testing.assert_array_equal(array, before)
+
+
 # ------------------------------------------------------------------ schedules
 def test_invscaling_sets_the_learning_rate_from_the_samples_seen():
     optimizer = SGDOptimizer(_params(), 0.5, lr_schedule="invscaling", power_t=0.25)
