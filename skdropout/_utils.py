@@ -1,18 +1,22 @@
-"""Small helpers shared by the estimator modules: warnings and sample weights."""
+"""Small helpers shared by the estimator modules: warnings, input dtypes and
+sample weights."""
 
 import os
 import sys
 import warnings
 
+import joblib
 import numpy as np
 import sklearn
 from sklearn.utils.validation import _check_sample_weight
 
 # Warnings about the user's call point at the first frame outside this
-# package and scikit-learn (whose score and Pipeline call our methods).
+# package, scikit-learn (whose score, Pipeline and model selection call our
+# methods) and joblib (through which scikit-learn's cross-validation calls
+# them, even with n_jobs=None).
 _LIBRARY_DIRS = tuple(
     os.path.dirname(os.path.abspath(path)) + os.sep
-    for path in (__file__, sklearn.__file__)
+    for path in (__file__, sklearn.__file__, joblib.__file__)
 )
 
 

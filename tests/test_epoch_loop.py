@@ -10,6 +10,7 @@ from _helpers import (
     partial_fit_kwargs,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -39,6 +40,17 @@ def test_fit_warnings_point_at_the_users_line(Estimator, Xy):
     with pytest.warns(UserWarning) as w:
         Pipeline([("mlp", est)]).fit(X, y)
     assert ConvergenceWarning in {record.category for record in w}
+    assert {record.filename for record in w} == {__file__}
+
+
+def test_fit_warnings_point_at_the_users_line_through_cross_validation(Estimator, Xy):
+    # scikit-learn's cross-validation calls fit through joblib, also with
+    # n_jobs=None: the warning names the line that called cross_val_score.
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 1})
+    with pytest.warns(ConvergenceWarning) as w:
+        cross_val_score(est, X, y, cv=2)
+    assert len(w) == 2
     assert {record.filename for record in w} == {__file__}
 
 
