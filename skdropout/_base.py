@@ -100,7 +100,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator):
             routing (``set_fit_request``) and name it in the pipeline's
             ``transform_input=["X_val"]``, which runs it through the steps
             before the network as ``X`` is; without that it reaches the
-            network untransformed (unscaled, say).
+            network untransformed (unscaled, say). scikit-learn's
+            cross-validation and searches split every fit argument with as
+            many rows as ``X`` along with ``X``: an ``X_val`` of exactly
+            ``len(X)`` rows is cut to each training fold without a word. For
+            a validation set per fold, use ``early_stopping=True`` instead.
         y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
                 default=None
             Targets of ``X_val``, in the form of ``y``; required with it.
