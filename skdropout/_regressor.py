@@ -396,6 +396,13 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative y.")
         if not np.isfinite(y).all():
+            if np.isnan(y).any():
+                # None in an object y (a missing target, from JSON say) passes
+                # validate_data's check and only becomes NaN in the cast.
+                raise ValueError(
+                    "Input y contains NaN (a missing target, such as None): "
+                    "drop those rows or impute their targets."
+                )
             raise ValueError(
                 f"y has values too large for {X.dtype}, the dtype the network "
                 "computes in: scale y down (for example with "

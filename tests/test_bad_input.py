@@ -255,6 +255,13 @@ BAD_INPUTS = [
     BadInput("nan_in_X", call_fit(X=with_nan), ValueError, "Input X contains NaN"),
     BadInput("inf_in_X", call_fit(X=with_inf), ValueError, "Input X contains infinity"),
     BadInput("nan_in_y", call_fit(y=with_nan_1d), ValueError, "Input y contains NaN"),
+    BadInput(
+        "none_in_y",
+        call_fit(y=with_none),
+        ValueError,
+        r"Input y contains NaN \(a missing target, such as None\)",
+        estimators=(REG,),
+    ),
     BadInput("empty_X", call_fit(X=no_rows, y=no_rows), ValueError, r"0 sample\(s\)"),
     BadInput(
         "string_X", call_fit(X=as_strings), ValueError, "could not convert string"
