@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseDropoutMLP
-from ._utils import checked_sample_weight
+from ._utils import checked_sample_weight, in_float_dtype
 
 
 class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
@@ -420,6 +420,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
+        dtype = self._training_dtype(reset)
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self,
@@ -427,9 +428,10 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                 y,
                 accept_sparse=["csr", "csc"],
                 multi_output=True,
-                dtype=self._training_dtype(reset),
+                dtype=dtype,
                 reset=reset,
             )
+        X = in_float_dtype(X, dtype)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         # A new label encoding is kept only once every check below has

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._engine import forward as engine_forward
-from ._utils import warn_if_not_finite
+from ._utils import in_float_dtype, warn_if_not_finite
 
 # Rows per chunk of a forward pass: bounds the memory of the hidden
 # activations for very tall X while keeping BLAS calls large. Monte Carlo
@@ -24,14 +24,10 @@ def validated_for_network(estimator, X, dtype=None):
     slices rows in chunks. Values beyond the dtype's range get sklearn's
     error without numpy's overflow warning before it.
     """
+    dtype = estimator.coefs_[0].dtype if dtype is None else dtype
     with np.errstate(over="ignore", invalid="ignore"):
-        return validate_data(
-            estimator,
-            X,
-            accept_sparse="csr",
-            dtype=estimator.coefs_[0].dtype if dtype is None else dtype,
-            reset=False,
-        )
+        X = validate_data(estimator, X, accept_sparse="csr", dtype=dtype, reset=False)
+    return in_float_dtype(X, dtype)
 
 
 def forward(estimator, X, check_input=True):

@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
 from ._base import BaseDropoutMLP
 from ._engine import OUTPUTS_PER_TARGET
 from ._heteroscedastic import gaussian_moments
-from ._utils import checked_sample_weight, warn_if_not_finite
+from ._utils import checked_sample_weight, in_float_dtype, warn_if_not_finite
 
 
 class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
@@ -373,6 +373,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         return Y_val, y_val
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
+        dtype = self._training_dtype(reset)
         # Before validate_data, which fails on strings that are not numbers
         # with numpy's words.
         _check_numeric_targets(y, "y")
@@ -384,9 +385,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
                 accept_sparse=["csr", "csc"],
                 multi_output=True,
                 y_numeric=True,
-                dtype=self._training_dtype(reset),
+                dtype=dtype,
                 reset=reset,
             )
+        X = in_float_dtype(X, dtype)
         if sp.issparse(y):
             y = y.toarray()  # the targets of a minibatch are gathered densely
         if y.ndim == 2 and y.shape[1] == 1:

@@ -54,6 +54,19 @@ def warn_if_not_finite(values, what):
     return True
 
 
+def in_float_dtype(X, dtype):
+    """``X`` as validate_data returned it, in ``dtype`` if it is not a float.
+
+    ``dtype`` is what validate_data was asked for: one dtype, or a tuple whose
+    first entry is the one to convert to. scikit-learn leaves a pandas frame
+    of sparse bools (``pd.get_dummies(..., sparse=True)``) as bools whatever
+    dtype it is asked for, and the network would be built in bools.
+    """
+    if X.dtype.kind == "f":
+        return X
+    return X.astype(dtype[0] if isinstance(dtype, tuple) else dtype)
+
+
 def checked_sample_weight(sample_weight, X):
     """``sample_weight`` validated for ``X``, in X's dtype; None stays None.
 

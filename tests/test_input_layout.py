@@ -103,3 +103,29 @@ def test_the_trainer_copies_nothing_for_c_ordered_or_unshuffled_input():
     trainer.run_epoch(X, Y, None, 8, rng.permutation(30))
     trainer.run_epoch(np.asfortranarray(X), Y, None, 8, None)
     assert trainer._row_major is None
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_a_frame_of_sparse_bools_trains_like_its_float_matrix(Estimator):
+    # pd.get_dummies(..., sparse=True) makes sparse bool columns, which
+    # scikit-learn's validation leaves as bools whatever dtype it is asked
+    # for: the network must still be built in floats.
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"a": rng.choice(list("xyz"), 60), "b": rng.choice(["p", "q"], 60)}
+    )
+    X_bool = pd.get_dummies(frame, sparse=True)
+    X_float = X_bool.sparse.to_coo().tocsr().astype(np.float64)
+    y = rng.randint(0, 2, 60)
+
+    from_bools = Estimator(**SETTINGS).fit(X_bool, y, X_val=X_bool, y_val=y)
+    from_floats = Estimator(**SETTINGS).fit(X_float, y, X_val=X_float, y_val=y)
+
+    for ours, theirs in zip(from_bools.coefs_, from_floats.coefs_):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+    np.testing.assert_array_equal(
+        from_bools.predict(X_bool), from_floats.predict(X_float), strict=True
+    )
+    from_bools.partial_fit(X_bool, y)
+    assert from_bools.coefs_[0].dtype == np.float64
