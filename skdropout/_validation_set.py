@@ -88,12 +88,14 @@ def internal_split(estimator, X, y, sample_weight, fit_weight, random_state):
     if not estimator.early_stopping:
         return Split(X, y, sample_weight, None, None, None, None, fit_weight)
     stratify = estimator._stratify_by(y)
+    fraction = estimator.validation_fraction
+    if stratify is not None:
+        _check_every_class_splits(estimator, y, fraction)
     # Without class weights the two weight arrays are one: split it once.
     separate = fit_weight is not sample_weight
     weights = [sample_weight] if sample_weight is not None else []
     if separate:
         weights.append(fit_weight)
-    fraction = estimator.validation_fraction
     try:
         parts = train_test_split(
             X,
@@ -198,3 +200,22 @@ def record(estimator, validation):
         # An earlier fit had a validation set: keep the curves aligned.
         estimator.validation_scores_.append(np.nan)
         estimator.validation_loss_curve_.append(np.nan)
+
+
+def _check_every_class_splits(estimator, y, fraction):
+    """Refuse, naming the user's labels, a class too small to stratify.
+
+    The split is stratified on the encoded targets (as scikit-learn's MLP
+    splits, so the same rows are held out), whose error would name a class
+    by its code (``'1.0'``) rather than by its label.
+    """
+    labels, counts = np.unique(estimator._decoded_targets(y), return_counts=True)
+    lonely = labels[counts < 2]
+    if len(lonely):
+        raise ValueError(
+            f"validation_fraction={fraction} cannot split {y.shape[0]} samples "
+            "into a training and a validation set for early stopping: the "
+            "split keeps each class's share, and these classes have a single "
+            f"sample: {lonely.tolist()}. Pass X_val and y_val, or set "
+            "early_stopping=False."
+        )

@@ -220,6 +220,12 @@ def with_none(y):
     return y
 
 
+def one_spam_among_hams(y):
+    labels = np.full(len(y), "ham", dtype=object)
+    labels[0] = "spam"
+    return labels
+
+
 def indicator(y):
     """A two-column label indicator matrix made from y's labels."""
     return np.c_[y == y[0], y != y[0]].astype(int)
@@ -829,6 +835,14 @@ BAD_INPUTS = [
         ValueError,
         "validation_fraction",
         params={"early_stopping": True, "validation_fraction": 0.1},
+    ),
+    BadInput(
+        "early_stopping_with_a_class_of_one_sample",
+        call_fit(y=one_spam_among_hams),
+        ValueError,
+        r"these classes have a single sample: \['spam'\]",
+        params={"early_stopping": True},
+        estimators=(CLF,),
     ),
     BadInput(
         "validation_fraction_leaves_no_training_samples",
