@@ -365,6 +365,17 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         y_val = check_array(y_val, ensure_2d=False, dtype=dtype, input_name="y_val")
         if self.loss == "poisson" and np.any(y_val < 0):
             raise ValueError("loss='poisson' requires non-negative y_val.")
+        with np.errstate(over="ignore"):
+            squares = np.dot(y_val.ravel(), y_val.ravel())
+        if not np.isfinite(squares):
+            # R^2 and the validation loss sum squared targets: they would be
+            # NaN at every epoch, and early stopping would keep the start.
+            raise ValueError(
+                f"y_val has values too large for {y_val.dtype}, the dtype the "
+                "network computes in: the sums of their squares, which the "
+                "validation score and loss take, overflow. Scale the targets "
+                "down (for example with TransformedTargetRegressor)."
+            )
         Y_val = y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val
         if Y_val.shape[1] != n_outputs:
             raise ValueError(

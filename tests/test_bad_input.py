@@ -584,6 +584,13 @@ BAD_INPUTS = [
         estimators=(CLF,),
     ),
     BadInput(
+        "y_val_squares_overflow",
+        call_fit_with_validation_set(X_val=_same, y_val=lambda y: y * 1e160),
+        ValueError,
+        "y_val has values too large for float64",
+        estimators=(REG,),
+    ),
+    BadInput(
         "y_too_large_for_float32",
         call_fit(X=lambda X: X.astype(np.float32), y=lambda y: y * 1e39),
         ValueError,
