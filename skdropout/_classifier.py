@@ -66,8 +66,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         Probability of dropping each input feature during training, in
         [0, 1). The paper uses 0.2 for redundant inputs such as image pixels.
         On tabular data, where one feature may carry the signal alone, it
-        did not help in our measurements (iris: 0.947 without, 0.933 with
-        0.2), so the default leaves the inputs alone; try 0.1 to 0.2 on
+        did not help in our measurements (wine, 5-fold accuracy at the
+        other defaults: 0.983 without, 0.972 with 0.2; see the defaults
+        page), so the default leaves the inputs alone; try 0.1 to 0.2 on
         wide inputs.
 
     max_norm : float or None, default=3.0
