@@ -6,6 +6,7 @@ them on tiny data; they check that every contender is timed and reported,
 never how fast.
 """
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -332,3 +333,19 @@ def test_a_run_prints_the_docs_main_tables_unless_asked_for_more(bench_training)
     assert bench_training.parse_args([]).tables == ["workloads", "layout", "small"]
     asked = bench_training.parse_args(["--tables", "shapes,stream"]).tables
     assert asked == ["shapes", "stream"]
+
+
+def test_regression_rates_script_scores_every_model_and_seed(capsys):
+    script = load_script("regression_rates")
+    tiny = functools.partial(script.small_models, max_iter=3)
+    scores = script.run(60, 10, tiny, [0, 1], n_jobs=1)
+    assert set(scores) == set(tiny(0))
+    assert all(len(values) == 2 for values in scores.values())
+    script.print_table("tiny", scores, [0, 1])
+    rows = capsys.readouterr().out.strip().splitlines()[3:]
+    assert len(rows) == len(scores)
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert float(cells[-1]) == pytest.approx(
+            np.mean([float(c) for c in cells[1:-1]]), abs=2e-3
+        )

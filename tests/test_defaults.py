@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sklearn.datasets import load_diabetes, make_circles, make_moons
+from sklearn.datasets import load_diabetes, make_circles, make_friedman1, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -78,6 +78,17 @@ def test_regressor_with_dropout_trains_as_long_as_it_learns():
     )
     theirs, _ = mean_score_and_epochs(MLPRegressor, data, stratify=False)
     assert ours >= theirs - 0.02
+
+
+def test_default_regressor_is_not_over_regularised_on_a_smooth_target():
+    # Measured: R^2 0.619 against 0.615; 0.602 at the rate 0.5, the
+    # regressor's default before.
+    def data(seed):
+        return make_friedman1(200, noise=1.0, random_state=seed)
+
+    ours, _ = mean_score_and_epochs(DropoutMLPRegressor, data, stratify=False)
+    theirs, _ = mean_score_and_epochs(MLPRegressor, data, stratify=False)
+    assert ours >= theirs - 0.01
 
 
 def _probe(estimator, X, Y, loss_name):

@@ -431,6 +431,7 @@ def test_a_fit_that_kills_every_relu_of_a_layer_warns_that_it_is_constant():
     X, y = _standardised_regression()
     reg = DropoutMLPRegressor(
         hidden_layer_sizes=(16,),
+        dropout_rate=0.5,
         max_iter=50,
         learning_rate_init=10.0,
         max_norm=3.0,
