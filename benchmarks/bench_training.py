@@ -79,11 +79,14 @@ Two more tables (``--tables``) follow the workloads':
   ``make_moons(500, noise=0.3)``, standardised), the classifier's defaults
   with dropout on (0.5, max-norm 3) and off (0, no max-norm), ``tol=0`` so
   that every fit runs its ``max_iter`` epochs (200; ``--quick``: 50), and
-  sklearn's ``MLPClassifier`` alike, interleaved (every other repeat in
-  reverse order). Where a minibatch is small, the fixed cost of each step
-  shows: on/off is its measure, given as the ratio of the medians and as
-  the median of each repeat's ratio; the latter pairs fits run moments
-  apart, and holds up better when the machine's load comes and goes.
+  sklearn's ``MLPClassifier`` alike; then the regressor's defaults (0.2, no
+  max-norm) against 0 and sklearn's ``MLPRegressor`` on diabetes and
+  ``make_friedman1(500, noise=1)``, targets standardised; interleaved (every
+  other repeat in reverse order). Where a minibatch is small, the fixed cost
+  of each step shows: on/off is its measure, given as the ratio of the
+  medians and as the median of each repeat's ratio; the latter pairs fits
+  run moments apart, and holds up better when the machine's load comes and
+  goes.
 
 On a shared machine, ``--threads 1`` (single-threaded BLAS and torch, via
 threadpoolctl) gives steadier numbers than two spinning BLAS threads
@@ -123,7 +126,14 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_moons
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    make_friedman1,
+    make_moons,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -574,19 +584,34 @@ def layout_table(result):
 
 
 def small_datasets():
-    """Small classification sets, standardised: (name, X, y)."""
+    """Small classification sets, then small regression sets: (name, X, y).
+
+    A regression set's targets are floats, standardised (the classes are
+    integers): ``bench_small`` times the regressor on them.
+    """
     X, y = load_iris(return_X_y=True)
     yield "iris 150x4", X, y
     X, y = load_breast_cancer(return_X_y=True)
     yield "breast cancer 569x30", X, y
     X, y = make_moons(500, noise=0.3, random_state=SEED)
     yield "moons 500x2", X, y
+    X, y = load_diabetes(return_X_y=True)
+    yield "diabetes 442x10 (regressor)", X, (y - y.mean()) / y.std()
+    X, y = make_friedman1(500, noise=1.0, random_state=SEED)
+    yield "friedman1 500x10 (regressor)", X, (y - y.mean()) / y.std()
 
 
+# Each estimator's defaults with dropout on (the classifier's 0.5 and
+# max-norm 3, the regressor's 0.2 without max-norm) and off, and sklearn's.
 SMALL_CONTENDERS = {
     "dropout on": (DropoutMLPClassifier, {"dropout_rate": 0.5, "max_norm": 3.0}),
     "dropout off": (DropoutMLPClassifier, {"dropout_rate": 0.0, "max_norm": None}),
     "sklearn": (MLPClassifier, {}),
+}
+SMALL_REGRESSION_CONTENDERS = {
+    "dropout on": (DropoutMLPRegressor, {"dropout_rate": 0.2, "max_norm": None}),
+    "dropout off": (DropoutMLPRegressor, {"dropout_rate": 0.0, "max_norm": None}),
+    "sklearn": (MLPRegressor, {}),
 }
 
 
@@ -632,9 +657,14 @@ def bench_small(repeats, epochs, dtype, log, datasets=small_datasets):
             cls(**fit, **extra).fit(X, y)
             return (clock() - start) / epochs
 
+        contenders = (
+            SMALL_CONTENDERS
+            if np.issubdtype(np.asarray(y).dtype, np.integer)
+            else SMALL_REGRESSION_CONTENDERS
+        )
         runs = {
             who: functools.partial(epoch_seconds, cls, extra)
-            for who, (cls, extra) in SMALL_CONTENDERS.items()
+            for who, (cls, extra) in contenders.items()
         }
         times = _time_interleaved(runs, repeats, name, log)
         results.append({"dataset": name, "epochs": epochs, "seconds_per_epoch": times})
