@@ -13,12 +13,16 @@ standardised too (``TransformedTargetRegressor``):
 - ``large`` (``--large``): 4,000 rows x 20 features, the getting-started
   settings for large data (hidden (256, 256), ``max_norm=3``,
   ``early_stopping=True``) at ``dropout_rate`` 0.5 and 0.2, against
-  scikit-learn's MLP at its defaults.
+  scikit-learn's MLP at its defaults;
+- ``other`` (``--other``): the ``small`` protocol on other shapes, smooth
+  (``make_friedman2``, ``make_friedman3``) and noisy with many features
+  (``make_regression``), where the rates trade places.
 
 Run from the project root::
 
     python benchmarks/regression_rates.py            # small, seeds 0-2
     python benchmarks/regression_rates.py --large    # and the large case
+    python benchmarks/regression_rates.py --other    # and the other shapes
 
 The numbers quoted in docs/getting_started.rst come from this script.
 """
@@ -28,7 +32,12 @@ import warnings
 
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.datasets import make_friedman1
+from sklearn.datasets import (
+    make_friedman1,
+    make_friedman2,
+    make_friedman3,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.neural_network import MLPRegressor
@@ -83,13 +92,34 @@ def large_models(seed, max_iter=200):
     }
 
 
-def run(n_samples, n_features, make_models, seeds, n_jobs):
+def friedman1(n_samples, n_features):
+    """``make_data`` for ``run``: friedman1 of this shape, noise 1."""
+
+    def make(seed):
+        return make_friedman1(
+            n_samples, n_features=n_features, noise=1.0, random_state=seed
+        )
+
+    return make
+
+
+OTHER_SETS = {
+    "friedman2 300": lambda seed: make_friedman2(300, noise=10, random_state=seed),
+    "friedman3 300": lambda seed: make_friedman3(300, noise=0.1, random_state=seed),
+    "regression 300x50, noise 50": lambda seed: make_regression(
+        300, 50, n_informative=10, noise=50, random_state=seed
+    ),
+    "regression 100x100, noise 10": lambda seed: make_regression(
+        100, 100, n_informative=20, noise=10, random_state=seed
+    ),
+}
+
+
+def run(make_data, make_models, seeds, n_jobs):
     """Mean cross-validated R^2 per model label, one entry per seed."""
     scores = {}
     for seed in seeds:
-        X, y = make_friedman1(
-            n_samples, n_features=n_features, noise=1.0, random_state=seed
-        )
+        X, y = make_data(seed)
         folds = KFold(5, shuffle=True, random_state=seed)
         for label, model in make_models(seed).items():
             cv = cross_val_score(model, X, y, cv=folds, n_jobs=n_jobs)
@@ -110,15 +140,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     parser.add_argument("--large", action="store_true", help="also 4000 x 20")
+    parser.add_argument("--other", action="store_true", help="also other shapes")
     parser.add_argument("--n-jobs", type=int, default=2, help="folds in parallel")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     warnings.simplefilter("ignore", ConvergenceWarning)
-    small = run(500, 10, small_models, seeds, args.n_jobs)
+    small = run(friedman1(500, 10), small_models, seeds, args.n_jobs)
     print_table("small: friedman1 500x10", small, seeds)
     if args.large:
-        large = run(4000, 20, large_models, seeds, args.n_jobs)
+        large = run(friedman1(4000, 20), large_models, seeds, args.n_jobs)
         print_table("large: friedman1 4000x20", large, seeds)
+    if args.other:
+        for name, make_data in OTHER_SETS.items():
+            scores = run(make_data, small_models, seeds, args.n_jobs)
+            print_table(f"other: {name}", scores, seeds)
 
 
 if __name__ == "__main__":

@@ -338,7 +338,7 @@ def test_a_run_prints_the_docs_main_tables_unless_asked_for_more(bench_training)
 def test_regression_rates_script_scores_every_model_and_seed(capsys):
     script = load_script("regression_rates")
     tiny = functools.partial(script.small_models, max_iter=3)
-    scores = script.run(60, 10, tiny, [0, 1], n_jobs=1)
+    scores = script.run(script.friedman1(60, 10), tiny, [0, 1], n_jobs=1)
     assert set(scores) == set(tiny(0))
     assert all(len(values) == 2 for values in scores.values())
     script.print_table("tiny", scores, [0, 1])
@@ -349,3 +349,10 @@ def test_regression_rates_script_scores_every_model_and_seed(capsys):
         assert float(cells[-1]) == pytest.approx(
             np.mean([float(c) for c in cells[1:-1]]), abs=2e-3
         )
+
+
+def test_regression_rates_other_sets_make_regression_data():
+    script = load_script("regression_rates")
+    for make_data in script.OTHER_SETS.values():
+        X, y = make_data(0)
+        assert X.shape[0] == y.shape[0] >= 100 and y.ndim == 1
