@@ -46,7 +46,9 @@ def to_sklearn(estimator):
         their dtype), the same ``activation``, ``hidden_layer_sizes``,
         ``out_activation_``, ``classes_``, feature counts and names, the
         training history that sklearn's MLP also records (``loss_curve_``,
-        ``validation_scores_``, ``n_iter_``, ...) and the hyperparameters the
+        ``n_iter_``, ..., and ``validation_scores_`` with early stopping:
+        without it, sklearn's MLP keeps none, so the scores of an ``X_val``
+        are not carried over) and the hyperparameters the
         two share (solver, learning rate, ...). Dropout-only settings
         (``dropout_rate``, ``input_dropout``, ``max_norm``, ``class_weight``)
         have no counterpart and are dropped, so refitting the exported model
@@ -133,6 +135,12 @@ def to_sklearn(estimator):
     for name in _HISTORY_ATTRIBUTES:
         if hasattr(estimator, name):
             setattr(mlp, name, copy.deepcopy(getattr(estimator, name)))
+    if not mlp.early_stopping:
+        # Scores of an X_val given without early stopping: sklearn's MLP has
+        # them only with early stopping (None otherwise), and continuing the
+        # export would grow loss_curve_ and leave these behind.
+        mlp.validation_scores_ = None
+        mlp.best_validation_score_ = None
     # What sklearn's MLP needs to continue training with warm_start=True or
     # partial_fit (it then builds a fresh optimizer).
     mlp._no_improvement_count = 0

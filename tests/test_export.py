@@ -123,6 +123,28 @@ def test_training_history_is_copied(request, classification_data):
         assert getattr(mlp, name) == getattr(est, name), name
 
 
+def test_validation_scores_of_an_x_val_without_early_stopping_are_not_exported(
+    classification_data,
+):
+    # sklearn's MLP records validation scores only with early stopping; an
+    # exported list would fall behind loss_curve_ as the export trains on.
+    X, y = classification_data
+    est = _fit(
+        DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0),
+        X,
+        y,
+        X_val=X,
+        y_val=y,
+    )
+    assert len(est.validation_scores_) == 4
+    mlp = to_sklearn(est)
+
+    assert mlp.validation_scores_ is None
+    assert mlp.best_validation_score_ is None
+    _fit(mlp.set_params(warm_start=True, max_iter=2), X, y)
+    assert mlp.validation_scores_ is None
+
+
 def test_shared_hyperparameters_are_copied_and_dropout_ones_dropped(
     classification_data,
 ):
