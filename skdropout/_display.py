@@ -180,8 +180,9 @@ class TrainingCurveDisplay:
         Raises
         ------
         ValueError
-            If ``metric`` is unknown, if ``metric="score"`` but there is no
-            validation score, or if the curves' lengths do not fit together.
+            If ``metric`` is unknown, if ``train_loss`` is None, if
+            ``metric="score"`` but there is no validation score, or if the
+            curves' lengths do not fit together.
         ImportError
             If matplotlib is not installed.
 
@@ -202,6 +203,11 @@ class TrainingCurveDisplay:
                 "for the validation score."
             )
         train_loss = _as_curve(self.train_loss, "train_loss")
+        if train_loss is None:
+            raise ValueError(
+                "train_loss is None: the display needs the training loss of "
+                "every epoch (a fitted network's loss_curve_)."
+            )
         epochs = (
             np.arange(1, len(train_loss) + 1)
             if self.epochs is None

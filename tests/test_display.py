@@ -285,6 +285,11 @@ def test_unknown_metric_raises(fitted):
         TrainingCurveDisplay.from_estimator(fitted["classifier"], metric="accuracy")
 
 
+def test_missing_training_loss_raises():
+    with pytest.raises(ValueError, match="train_loss is None"):
+        TrainingCurveDisplay(train_loss=None).plot()
+
+
 def test_mismatched_epochs_raise():
     display = TrainingCurveDisplay(epochs=[1, 2], train_loss=[1.0, 0.5, 0.2])
     with pytest.raises(ValueError, match="one epoch number per training loss"):
