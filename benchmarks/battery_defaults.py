@@ -11,8 +11,13 @@ score minus scikit-learn's, and the standard error of that difference over
 the seeds (the spread of the per-seed differences over the square root of
 the number of seeds).
 
+``--medium`` runs, by the same protocol, five synthetic sets of 5,000 to
+10,000 rows instead: the defaults were chosen on small data, and this checks
+that they do not fall short where there is more of it.
+
 Run: python benchmarks/battery_defaults.py            (a few minutes on 2 cores)
      python benchmarks/battery_defaults.py --quick    (two sets, two seeds)
+     python benchmarks/battery_defaults.py --medium   (about ten minutes)
 """
 
 import argparse
@@ -97,6 +102,39 @@ DATASETS = {
 }
 QUICK_DATASETS = ["moons", "diabetes"]
 
+# Larger synthetic sets, for --medium: two classification shapes (one with
+# five classes and many uninformative features), moons with more points, and
+# two regression shapes.
+MEDIUM_DATASETS = {
+    "classif_10000x20": (
+        "clf",
+        lambda s: make_classification(10000, 20, n_informative=10, random_state=s),
+    ),
+    "classif5_5000x100": (
+        "clf",
+        lambda s: make_classification(
+            5000,
+            100,
+            n_informative=20,
+            n_classes=5,
+            n_clusters_per_class=1,
+            random_state=s,
+        ),
+    ),
+    "moons_5000": ("clf", lambda s: make_moons(5000, noise=0.3, random_state=s)),
+    "friedman1_5000": (
+        "reg",
+        lambda s: make_friedman1(5000, noise=1.0, random_state=s),
+    ),
+    "regression_10000x50": (
+        "reg",
+        lambda s: make_regression(
+            10000, 50, n_informative=20, noise=10, random_state=s
+        ),
+    ),
+}
+ALL_DATASETS = {**DATASETS, **MEDIUM_DATASETS}
+
 CONTENDERS = {
     "skdropout": {"clf": DropoutMLPClassifier, "reg": DropoutMLPRegressor},
     "sklearn": {"clf": MLPClassifier, "reg": MLPRegressor},
@@ -105,7 +143,7 @@ CONTENDERS = {
 
 def run_one(name, contender, seed, max_iter=1000, params=None):
     """Fit one contender on one data set and seed: (score, seconds, n_iter_)."""
-    task, data = DATASETS[name]
+    task, data = ALL_DATASETS[name]
     X, y = data(seed)
     X_train, X_test, y_train, y_test = train_test_split(
         X,
@@ -188,7 +226,7 @@ def rst_table(summary, names):
         rows.append(
             [
                 name,
-                "accuracy" if DATASETS[name][0] == "clf" else "R^2",
+                "accuracy" if ALL_DATASETS[name][0] == "clf" else "R^2",
                 f"{ours['score']:.3f}",
                 f"{theirs['score']:.3f}",
                 f"{ours['seconds']:.2f}",
@@ -211,18 +249,31 @@ def rst_table(summary, names):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two sets, two seeds")
+    parser.add_argument(
+        "--medium",
+        action="store_true",
+        help="the five sets of 5,000 to 10,000 rows instead of the small ones",
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
         "--datasets", default=None, help="comma-separated names (default: all)"
     )
     args = parser.parse_args(argv)
-    names = QUICK_DATASETS if args.quick else list(DATASETS)
+    if args.quick and args.medium:
+        parser.error("--quick and --medium exclude each other")
+    names = (
+        QUICK_DATASETS
+        if args.quick
+        else list(MEDIUM_DATASETS if args.medium else DATASETS)
+    )
     if args.datasets is not None:
         names = [n for n in args.datasets.split(",") if n]
-        unknown = sorted(set(names) - set(DATASETS))
+        unknown = sorted(set(names) - set(ALL_DATASETS))
         if unknown or not names:
-            parser.error(f"unknown or no data sets: {unknown}; known: {list(DATASETS)}")
+            parser.error(
+                f"unknown or no data sets: {unknown}; known: {list(ALL_DATASETS)}"
+            )
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     args.names = names

@@ -321,6 +321,23 @@ def test_defaults_battery_refuses_an_unknown_data_set(capsys):
     assert "error:" in capsys.readouterr().err
 
 
+def test_defaults_battery_medium_runs_the_larger_sets_by_the_same_protocol():
+    battery = load_script("battery_defaults")
+    args = battery.parse_args(["--medium"])
+    assert args.names == list(battery.MEDIUM_DATASETS)
+    assert not set(args.names) & set(battery.DATASETS)
+    name = "moons_5000"
+    summary = battery.run_battery([name], [0], max_iter=2, n_jobs=1)
+    line = battery.rst_table(summary, [name]).splitlines()[3]
+    assert line.split()[:2] == [name, "accuracy"]
+
+
+def test_defaults_battery_refuses_quick_and_medium_together(capsys):
+    with pytest.raises(SystemExit):
+        load_script("battery_defaults").parse_args(["--quick", "--medium"])
+    assert "exclude each other" in capsys.readouterr().err
+
+
 def test_stopping_rule_script_times_both_variants():
     bench = load_script("bench_stopping_rule")
     X, y, epochs = bench.workloads(quick=True)["moons_100"]
