@@ -26,6 +26,7 @@ def prepare(estimator, X, y, sample_weight, incremental, X_val, y_val, sw_val):
     """Validate, make or adopt the network, and build the trainer."""
     est = estimator
     _hyperparameters.check_solver(est)
+    _hyperparameters.check_max_norm(est)
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
     sizes = _hyperparameters.hidden_layer_sizes(est.hidden_layer_sizes)

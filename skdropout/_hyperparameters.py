@@ -91,10 +91,26 @@ def hidden_dropout_rates(dropout_rate, n_hidden):
 
 def dropout_rates(estimator, n_hidden):
     """Drop probabilities of the input and of each hidden layer, in order."""
+    _refuse_bool("input_dropout", estimator.input_dropout, "0.0 for no dropout")
     return [
         float(estimator.input_dropout),
         *hidden_dropout_rates(estimator.dropout_rate, n_hidden),
     ]
+
+
+def check_max_norm(estimator):
+    """Refuse a bool ``max_norm``, which the parameter check lets through."""
+    _refuse_bool("max_norm", estimator.max_norm, "None for no cap")
+
+
+def _refuse_bool(name, value, off):
+    # scikit-learn's Interval(Real, ...) accepts True and False as 1 and 0,
+    # so max_norm=True would silently mean a cap of 1 (the default is 3).
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(
+            f"{name} must be a float, got {value!r}, a bool: give the value "
+            f"itself ({off})."
+        )
 
 
 def batch_size(estimator, n_samples):

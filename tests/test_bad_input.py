@@ -820,6 +820,21 @@ BAD_INPUTS = [
         "dropout_rate must be a float .* got False, a bool",
         params={"dropout_rate": False},
     ),
+    # max_norm=True would otherwise be a cap of 1, a third of the default.
+    BadInput(
+        "max_norm_True",
+        call_fit(),
+        TypeError,
+        "max_norm must be a float, got True, a bool",
+        params={"max_norm": True},
+    ),
+    BadInput(
+        "input_dropout_False",
+        call_fit(),
+        TypeError,
+        "input_dropout must be a float, got False, a bool",
+        params={"input_dropout": False},
+    ),
     BadInput(
         "loss_unknown",
         call_fit(),
