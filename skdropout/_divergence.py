@@ -30,12 +30,13 @@ SKLEARN_NON_FINITE = (
 _STALLED = "stalled: "
 
 
-def sign(estimator, loss, flat_params, probe, blowup, checkpoint):
+def sign(estimator, loss, penalty, flat_params, probe, blowup, checkpoint):
     """What shows that the last epoch failed, or None if nothing does.
 
-    ``checkpoint`` still holds the state from before the epoch; ``blowup``
-    is the call's :class:`~._blowup.BlowUpRule`; ``probe`` the call's
-    :class:`~._probe.TrainingProbe`, scored here.
+    ``loss`` is the epoch's training loss, ``penalty`` the L2 penalty's share
+    of it. ``checkpoint`` still holds the state from before the epoch;
+    ``blowup`` is the call's :class:`~._blowup.BlowUpRule`; ``probe`` the
+    call's :class:`~._probe.TrainingProbe`, scored here.
     """
     if not math.isfinite(loss):
         return f"the training loss became {loss} (non-finite)"
@@ -63,7 +64,7 @@ def sign(estimator, loss, flat_params, probe, blowup, checkpoint):
             f"{_STALLED}no weight changed in the whole epoch although the "
             f"training loss ({loss:.4g}) is above tol={estimator.tol}"
         )
-    return blowup.sign(loss, probe.loss())
+    return blowup.sign(loss - penalty, probe.loss())
 
 
 def validation_sign(loss):
@@ -71,6 +72,15 @@ def validation_sign(loss):
     return (
         "the network's outputs on the validation set "
         f"overflowed (training loss {loss:.4g})"
+    )
+
+
+def ended_message(estimator, sign):
+    """What a fit says that ended on a blown-up epoch, whose weights it keeps."""
+    return (
+        f"Training ended in epoch {estimator.n_iter_} but {sign}. Lower "
+        f"learning_rate_init (now {estimator.learning_rate_init}), standardise "
+        "the inputs, or bound the weights with max_norm (for example 3.0)."
     )
 
 

@@ -72,7 +72,16 @@ def run_epochs(estimator, plan, call):
         if plan.incremental
         else probe.score()
     )
-    blowup = BlowUpRule(est._loss_name(), start, probe.Y)
+    # Saturated epochs in a row carry over from one partial_fit call to the
+    # next, as the epochs of one fit.
+    blowup = BlowUpRule(
+        est._loss_name(),
+        start,
+        probe.Y,
+        saturated_epochs=getattr(est, "_saturated_epochs", 0)
+        if plan.incremental
+        else 0,
+    )
     est.n_iter_ = 0
     try:
         for _ in range(est.max_iter):
@@ -89,7 +98,13 @@ def run_epochs(estimator, plan, call):
                 plan.random_state.shuffle(order)
             loss = trainer.run_epoch(X, y, sample_weight, plan.batch_size, order)
             sign = _divergence.sign(
-                est, loss, plan.flat_params, probe, blowup, checkpoint
+                est,
+                loss,
+                trainer.epoch_penalty,
+                plan.flat_params,
+                probe,
+                blowup,
+                checkpoint,
             )
             validation = None
             if sign is None and split.X_val is not None:
@@ -126,11 +141,19 @@ def run_epochs(estimator, plan, call):
             checkpoint.save()
             _record_epoch(est, loss, n_samples)
             _validation_set.record(est, validation)
+            est._saturated_epochs = blowup.saturated_epochs
             est._optimizer.iteration_ends(est.t_)
             plateau_stop = stopping.stop()
             callback_stop = epoch_ctx.call_on_fit_task_end(
                 estimator=est, **hook_data, reconstruction_attributes=fitted_copy
             )
+            ends = plateau_stop or callback_stop or est.n_iter_ == est.max_iter
+            if ends and not plan.incremental and not stopping.has_validated_weights():
+                # Too few saturated epochs for the rule, but the fit ends on
+                # them. (Early stopping puts back its best weights instead.)
+                ended_sign = blowup.ended_saturated()
+                if ended_sign is not None:
+                    raise ValueError(_divergence.ended_message(est, ended_sign))
             if plateau_stop or callback_stop or plan.incremental:
                 break
             if est.n_iter_ == est.max_iter:

@@ -16,8 +16,15 @@ import pytest
 from _helpers import EpochRecorder, assert_parameters_equal, parameters
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.datasets import (
+    load_iris,
+    load_wine,
+    make_classification,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
 
 from skdropout import (
     DropoutMLPClassifier,
@@ -25,7 +32,7 @@ from skdropout import (
     _dead_network,
     _early_stopping,
 )
-from skdropout._blowup import GROWTH_LIMIT, BlowUpRule
+from skdropout._blowup import GROWTH_LIMIT, SATURATION_EPOCHS, BlowUpRule
 from skdropout._engine import LOSSES, Checkpoint, loss_lower_bound
 from skdropout._probe import TrainingProbe
 
@@ -108,6 +115,55 @@ def test_a_classifier_saturated_at_the_clipped_log_loss_is_a_divergence(solver):
     assert np.isfinite(clf.predict_proba(X)).all()
 
 
+NO_DROPOUT = {"dropout_rate": 0.0, "max_norm": None}
+
+
+def standardised_wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def test_a_one_epoch_spike_at_the_clipped_log_loss_trains_on_as_sklearns_mlp():
+    # With a step of 1.0 the second epoch's loss jumps to 21.6, past half the
+    # clipped log-loss, and the fit then trains to an accuracy of 1.0.
+    X, y = standardised_wine()
+    params = {"learning_rate_init": 1.0, "max_iter": 30, "random_state": 0}
+    ours = DropoutMLPClassifier(**params, **NO_DROPOUT).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    assert max(ours.loss_curve_) > 18
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    assert ours.score(X, y) == theirs.score(X, y) == 1.0
+
+
+def test_a_fit_that_ends_on_a_saturated_epoch_raises():
+    X, y = standardised_wine()
+    clf = DropoutMLPClassifier(
+        learning_rate_init=1.0, max_iter=2, random_state=0, **NO_DROPOUT
+    )
+    with pytest.raises(ValueError, match="Training ended in epoch 2 but the training"):
+        clf.fit(X, y)
+
+
+def test_a_large_alpha_is_no_saturated_log_loss():
+    # The penalty alone puts the loss at 27, past half the clipped log-loss,
+    # while the weights barely move: a healthy fit, as sklearn's MLP says.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    params = {
+        "alpha": 30.0,
+        "batch_size": 8,
+        "learning_rate_init": 1e-9,
+        "max_iter": 5,
+        "random_state": 0,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = DropoutMLPClassifier(**params, **NO_DROPOUT).fit(X, y)
+        theirs = MLPClassifier(**params).fit(X, y)
+    assert min(ours.loss_curve_) > 18
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+
+
 def test_the_growth_limit_separates_a_loss_just_below_from_one_just_above():
     Y = np.array([[0.0], [2.0], [4.0]])
     start = np.array([[1.0], [2.0], [3.0]])
@@ -177,22 +233,19 @@ def test_a_start_asked_for_lazily_gives_the_eager_rules_verdicts(
         scale = -np.log(np.finfo(np.float64).eps)
     loss = least + loss_factor * scale
     probe_loss = None if probe_factor is None else least + probe_factor * scale
-    verdict = lazy.sign(loss, probe_loss)
-    assert verdict == eager.sign(loss, probe_loss)
+    # The same epoch over and over: saturation counts from its third.
+    verdicts = [lazy.sign(loss, probe_loss) for _ in range(SATURATION_EPOCHS)]
+    assert verdicts == [eager.sign(loss, probe_loss) for _ in range(SATURATION_EPOCHS)]
     # The rule as documented, on the reference with the start in it.
     limit = least + GROWTH_LIMIT * eager.reference
     saturation = -np.log(np.finfo(np.float64).eps) / 2
-    documented = (
-        loss > limit
-        or (probe_loss is not None and probe_loss > limit)
-        or (
-            loss_name == "log_loss"
-            and loss >= saturation
-            and loss >= 4 * eager.reference
-        )
+    grown = loss > limit or (probe_loss is not None and probe_loss > limit)
+    saturated = (
+        loss_name == "log_loss" and loss >= saturation and loss >= 4 * eager.reference
     )
-    assert (verdict is not None) == documented
-    if verdict is not None:
+    assert (verdicts[0] is not None) == grown
+    assert (verdicts[-1] is not None) == (grown or saturated)
+    if verdicts[-1] is not None:
         assert asked
 
 
@@ -232,14 +285,36 @@ def test_saturation_counts_only_far_above_a_start_that_is_itself_high():
     Y = np.eye(3, dtype=np.float32)
     start = np.full((3, 3), 1 / 3, dtype=np.float32)
     rule = BlowUpRule("log_loss", start, Y)  # reference log(3)
-    assert rule.sign(0.49 * eps_loss) is None
-    assert "clipped log-loss" in rule.sign(0.51 * eps_loss)
+    assert [rule.sign(0.49 * eps_loss) for _ in range(5)] == [None] * 5
+    verdicts = [rule.sign(0.51 * eps_loss) for _ in range(SATURATION_EPOCHS)]
+    assert "clipped log-loss" in verdicts[-1]
     # 4000 classes start at log(4000) = 8.3, above half the float32 bound:
     # not a blow-up.
     many = np.full((2, 4000), 1 / 4000, dtype=np.float32)
     Y_many = np.zeros((2, 4000), dtype=np.float32)
     Y_many[:, :2] = np.eye(2)
-    assert BlowUpRule("log_loss", many, Y_many).sign(0.6 * eps_loss) is None
+    rule = BlowUpRule("log_loss", many, Y_many)
+    assert [rule.sign(0.6 * eps_loss) for _ in range(5)] == [None] * 5
+
+
+def test_saturation_is_a_blow_up_only_in_three_epochs_in_a_row():
+    eps_loss = -np.log(np.finfo(np.float64).eps)
+    rule = BlowUpRule("log_loss", np.full((3, 3), 1 / 3), np.eye(3))
+    saturated, recovered = 0.6 * eps_loss, 1.0
+    # Two saturated epochs, then one below: the count starts again.
+    assert rule.sign(saturated) is None
+    assert rule.sign(saturated) is None
+    assert rule.ended_saturated() is not None  # a fit ending here ends saturated
+    assert rule.sign(recovered) is None
+    assert rule.ended_saturated() is None
+    assert [rule.sign(saturated) for _ in range(2)] == [None, None]
+    assert "3 epochs in a row" in rule.sign(saturated)
+
+
+def test_a_partial_fit_stream_carries_its_saturated_epochs_into_the_next_call():
+    eps_loss = -np.log(np.finfo(np.float64).eps)
+    rule = BlowUpRule("log_loss", np.full((3, 3), 1 / 3), np.eye(3), saturated_epochs=2)
+    assert "3 epochs in a row" in rule.sign(0.6 * eps_loss)
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -168,6 +168,10 @@ class MinibatchTrainer:
             for i in range(1, n_layers)
         ]
         self._input_dropped = dropout_rates[0] > 0
+        # The L2 penalty's share of the last batch's loss, and of the last
+        # epoch's: the divergence rules judge the data loss without it.
+        self._penalty = 0.0
+        self.epoch_penalty = 0.0
 
     # ------------------------------------------------------------------ epoch
     def run_epoch(self, X, Y, sample_weight, batch_size, order=None):
@@ -188,7 +192,9 @@ class MinibatchTrainer:
             Mean over samples of the per-batch losses (penalty included),
             each batch weighted by its number of rows; NaN or inf if a batch
             loss was not finite, in which case the epoch stops at that batch
-            and the parameters may hold non-finite values.
+            and the parameters may hold non-finite values. The penalty's
+            share of it is left in :attr:`epoch_penalty` (0 after a
+            non-finite batch).
 
         Notes
         -----
@@ -203,7 +209,8 @@ class MinibatchTrainer:
                 "rows the trainer's buffers were made for."
             )
         n_samples = X.shape[0]
-        accumulated = 0.0
+        accumulated = penalties = 0.0
+        self.epoch_penalty = 0.0
         # Overflow is detected below, through the loss; numpy's warnings
         # about it would only repeat that news once per operation.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -216,6 +223,8 @@ class MinibatchTrainer:
                 if not math.isfinite(batch_loss):
                     return batch_loss
                 accumulated += batch_loss * (stop - start)
+                penalties += self._penalty * (stop - start)
+        self.epoch_penalty = penalties / n_samples
         return accumulated / n_samples
 
     def _gather(self, X, Y, sample_weight, order, start, stop):
@@ -307,6 +316,7 @@ class MinibatchTrainer:
         is skipped (no update) and its loss counts as 0.
         """
         if sample_weight is not None and not sample_weight.any():
+            self._penalty = 0.0
             return 0.0
         masks = self.sample_masks(X_batch) if self.masks.any_active else None
         fused = masks is not None and self._relu_folds_into_mask
@@ -394,8 +404,10 @@ class MinibatchTrainer:
         sw_sum = _batch_weight(n, sample_weight)
         scratch = [s[:n] for s in self._loss_scratch]
         loss = LOSSES[self.loss](Y_batch, out, sample_weight, scratch)
+        self._penalty = 0.0
         if self.alpha:
-            loss += (0.5 * self.alpha) * self.squared_weights() / sw_sum
+            self._penalty = (0.5 * self.alpha) * self.squared_weights() / sw_sum
+            loss += self._penalty
 
         delta = self._deltas[last][:n]
         output_gradient = LOSS_GRADIENTS.get(self.loss)

@@ -198,6 +198,22 @@ def test_run_epoch_loss_is_the_row_weighted_mean_of_the_batch_losses():
     assert loss == pytest.approx(expected, rel=1e-14)
 
 
+def test_run_epoch_leaves_the_penalty_share_of_its_loss_in_epoch_penalty():
+    coefs, intercepts = _parameters()
+    optimizer = SGDOptimizer(coefs + intercepts, 0.0, momentum=0.0, nesterov=False)
+    trainer = _trainer(coefs, intercepts, optimizer=optimizer, rates=None, rng=None)
+    X, Y, sample_weight = _data()
+    squares = sum(float(np.sum(W**2)) for W in coefs)
+    weights = [sample_weight[start : start + BATCH_SIZE] for start in (0, 8, 16)]
+    # Each batch's penalty is divided by its total weight, and the epoch
+    # weighs the batches by their rows.
+    expected = sum(len(w) * 0.5 * 1e-3 * squares / w.sum() for w in weights) / N_ROWS
+
+    trainer.run_epoch(X, Y, sample_weight, BATCH_SIZE)
+
+    assert trainer.epoch_penalty == pytest.approx(expected, rel=1e-12)
+
+
 def test_run_epoch_with_an_order_trains_on_the_rows_in_that_order():
     order = np.random.default_rng(5).permutation(N_ROWS)
     X, Y, sample_weight = _data()
