@@ -8,7 +8,7 @@ epochs (``n_iter_no_change`` so large that the rule never stops it) with
 that measure and with it replaced by nothing, interleaved in one process,
 and prints the median ratio and its range.
 
-Run: python benchmarks/bench_stopping_rule.py   (about two minutes)
+Run: python benchmarks/bench_stopping_rule.py   (under a minute)
 """
 
 import argparse

@@ -9,7 +9,8 @@ standardised too (``TransformedTargetRegressor``):
 
 - ``small``: 500 rows x 10 features, every estimator at its defaults with
   ``max_iter=1000`` (the getting-started advice for small data), the
-  regressor at ``dropout_rate`` 0.5 (its default), 0.2 and 0;
+  regressor at ``dropout_rate`` 0.5 (its former default), 0.2 (its
+  default) and 0;
 - ``large`` (``--large``): 4,000 rows x 20 features, the getting-started
   settings for large data (hidden (256, 256), ``max_norm=3``,
   ``early_stopping=True``) at ``dropout_rate`` 0.5 and 0.2, against
