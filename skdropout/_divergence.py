@@ -109,9 +109,10 @@ def message(estimator, sign, *, best=False, weights_non_finite=False):
         text = (
             f"Training stalled in epoch {epoch}: {sign[len(_STALLED) :]}, so "
             f"training stopped and {kept} were kept. Raise learning_rate_init "
-            f"(now {estimator.learning_rate_init}): steps too small for the "
-            f"weights' {estimator.coefs_[0].dtype} round away; or, if every "
-            "hidden unit is inactive, try another random_state or activation."
+            f"(now {estimator.learning_rate_init}){_step_shrinkers(estimator)}: "
+            f"steps too small for the weights' {estimator.coefs_[0].dtype} "
+            "round away; or, if every hidden unit is inactive, try another "
+            "random_state or activation."
         )
     else:
         text = (
@@ -124,3 +125,20 @@ def message(estimator, sign, *, best=False, weights_non_finite=False):
     if weights_non_finite:
         text = f"{SKLEARN_NON_FINITE} {text}"
     return text
+
+
+def _step_shrinkers(estimator):
+    """The settings besides ``learning_rate_init`` that shrink every step.
+
+    Named in a stalled fit's advice only when they are not at values that
+    leave the step its size: the invscaling schedule's ``power_t`` (the step
+    falls as ``t ** -power_t``, ``t`` the samples seen) and Adam's
+    ``epsilon`` (the step is at most about ``learning_rate_init *
+    |gradient| / epsilon`` once epsilon dwarfs the gradients' root mean
+    square; the default, 1e-8, never stalls a fit).
+    """
+    if estimator.solver == "sgd" and estimator.learning_rate == "invscaling":
+        return f", or lower power_t (now {estimator.power_t})"
+    if estimator.solver == "adam" and estimator.epsilon > 1e-3:
+        return f", or lower epsilon (now {estimator.epsilon})"
+    return ""

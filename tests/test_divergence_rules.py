@@ -364,6 +364,31 @@ def test_an_epoch_that_changes_no_weight_is_a_stalled_fit():
         reg.fit(X, X @ [1.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize(
+    "params, named",
+    [
+        (
+            {
+                "solver": "sgd",
+                "learning_rate": "invscaling",
+                "power_t": 10.0,
+                "momentum": 0.0,
+                "learning_rate_init": 0.5,
+            },
+            "or lower power_t (now 10.0)",
+        ),
+        ({"epsilon": 1e300}, "or lower epsilon (now 1e+300)"),
+    ],
+)
+def test_a_stalled_fit_names_the_setting_that_shrank_its_steps(params, named):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = DropoutMLPClassifier(max_iter=20, random_state=0, **params)
+    with pytest.raises(ValueError, match="stalled") as info:
+        clf.fit(X, y)
+    assert named in str(info.value)
+
+
 # --------------------------------- part 2: with and without a validation set
 def sklearn_diverging_loss_regressor():
     """scikit-learn's test_mlp_diverging_loss settings, our class."""
