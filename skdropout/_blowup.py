@@ -185,9 +185,9 @@ class BlowUpRule:
     def ended_saturated(self):
         """Why a fit that ends now ends blown up, or None.
 
-        For a fit that stops (``max_iter``, its stopping rule, a callback)
-        while its last epochs saturated the log-loss, fewer of them than
-        :meth:`sign` waits for.
+        For a fit that stops (``max_iter``, its stopping rule) while its
+        last epochs saturated the log-loss, fewer of them than :meth:`sign`
+        waits for.
         """
         if not self.saturated_epochs:
             return None

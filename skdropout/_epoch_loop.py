@@ -147,10 +147,11 @@ def run_epochs(estimator, plan, call):
             callback_stop = epoch_ctx.call_on_fit_task_end(
                 estimator=est, **hook_data, reconstruction_attributes=fitted_copy
             )
-            ends = plateau_stop or callback_stop or est.n_iter_ == est.max_iter
+            ends = plateau_stop or est.n_iter_ == est.max_iter
             if ends and not plan.incremental and not stopping.has_validated_weights():
                 # Too few saturated epochs for the rule, but the fit ends on
-                # them. (Early stopping puts back its best weights instead.)
+                # them. (Early stopping puts back its best weights instead;
+                # a callback that stops the fit has its own reasons.)
                 ended_sign = blowup.ended_saturated()
                 if ended_sign is not None:
                     raise ValueError(_divergence.ended_message(est, ended_sign))
