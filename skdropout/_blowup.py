@@ -46,9 +46,10 @@ measured before each update, and a ``partial_fit`` call is a single epoch):
   scikit-learn's MLP often spikes there for an epoch or two and recovers
   (standardised wine with ``learning_rate_init=1.0`` reaches 21.6, then
   trains to an accuracy of 1.0), while the fits that stay there for three
-  epochs, in a sweep of bundled data sets and step sizes, ended no better
-  than the majority class. The count carries over from one ``partial_fit``
-  call to the next.
+  epochs, in a sweep of bundled data sets and step sizes
+  (``benchmarks/saturation_sweep.py``), ended at a training accuracy of
+  0.65 at best, most at the majority class's share. The count carries over
+  from one ``partial_fit`` call to the next.
 """
 
 import numpy as np
