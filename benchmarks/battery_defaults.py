@@ -15,9 +15,18 @@ the number of seeds).
 10,000 rows instead: the defaults were chosen on small data, and this checks
 that they do not fall short where there is more of it.
 
+``--rule`` swaps the stopping rule that skdropout's estimators judge with
+dropout on, to compare the alternatives the defaults page discusses:
+``dropout-free`` (the estimators' own: the dropout-free training loss),
+``epoch-loss`` (scikit-learn's rule on the noisy epoch loss, the rule before
+the change), ``ema`` (an exponential moving average of the epoch loss,
+factor 0.9) and ``max-iter`` (never stop early: ``n_iter_no_change=inf``).
+
 Run: python benchmarks/battery_defaults.py            (a few minutes on 2 cores)
      python benchmarks/battery_defaults.py --quick    (two sets, two seeds)
      python benchmarks/battery_defaults.py --medium   (about ten minutes)
+     python benchmarks/battery_defaults.py --rule ema --datasets circles,diabetes
+     python benchmarks/battery_defaults.py --dropout-rate 0.2
 """
 
 import argparse
@@ -43,7 +52,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
+import skdropout._epoch_loop as epoch_loop
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+DROPOUT_FREE = epoch_loop.dropout_free_loss
+EMA_FACTOR = 0.9
 
 
 def _linearly_separable(seed):
@@ -141,8 +154,48 @@ CONTENDERS = {
 }
 
 
-def run_one(name, contender, seed, max_iter=1000, params=None):
-    """Fit one contender on one data set and seed: (score, seconds, n_iter_)."""
+def _epoch_loss_measure(probe):
+    # None: the loop judges loss_curve_, the noisy epoch loss.
+    return None
+
+
+def _ema_measure(probe):
+    estimator = probe._estimator
+
+    def smoothed():
+        value = None
+        for loss in estimator.loss_curve_:
+            value = (
+                loss if value is None else EMA_FACTOR * value + (1 - EMA_FACTOR) * loss
+            )
+        return value
+
+    return smoothed
+
+
+# What the stopping rule judges with dropout on, by --rule; max-iter keeps
+# the measure and sets n_iter_no_change=inf instead.
+MEASURES = {
+    "dropout-free": DROPOUT_FREE,
+    "epoch-loss": _epoch_loss_measure,
+    "ema": _ema_measure,
+    "max-iter": DROPOUT_FREE,
+}
+
+
+def run_one(name, contender, seed, max_iter=1000, params=None, rule="dropout-free"):
+    """Fit one contender on one data set and seed: (score, seconds, n_iter_).
+
+    The rule is set here, in whichever process runs the fit.
+    """
+    epoch_loop.dropout_free_loss = MEASURES[rule]
+    try:
+        return _run_one(name, contender, seed, max_iter, params)
+    finally:
+        epoch_loop.dropout_free_loss = DROPOUT_FREE
+
+
+def _run_one(name, contender, seed, max_iter, params):
     task, data = ALL_DATASETS[name]
     X, y = data(seed)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -165,12 +218,16 @@ def run_one(name, contender, seed, max_iter=1000, params=None):
     return model.score(X_test, y_test), seconds, model.n_iter_
 
 
-def run_battery(names, seeds, max_iter=1000, n_jobs=2, params=None):
+def run_battery(
+    names, seeds, max_iter=1000, n_jobs=2, params=None, rule="dropout-free"
+):
     """Mean score, fit time and n_iter_ per data set and contender.
 
     ``params`` are extra parameters for skdropout's estimators only (to try
-    candidate defaults).
+    candidate defaults); so is ``rule``, the stopping rule (see --rule).
     """
+    if rule == "max-iter":
+        params = {**(params or {}), "n_iter_no_change": np.inf}
     jobs = [
         (name, contender, seed)
         for name in names
@@ -179,7 +236,11 @@ def run_battery(names, seeds, max_iter=1000, n_jobs=2, params=None):
     ]
     results = Parallel(n_jobs=n_jobs)(
         delayed(run_one)(
-            name, contender, seed, max_iter, params if contender == "skdropout" else {}
+            name,
+            contender,
+            seed,
+            max_iter,
+            *((params, rule) if contender == "skdropout" else ({}, "dropout-free")),
         )
         for name, contender, seed in jobs
     )
@@ -257,6 +318,18 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
+        "--dropout-rate",
+        type=float,
+        default=None,
+        help="dropout_rate for both of skdropout's estimators (default: theirs)",
+    )
+    parser.add_argument(
+        "--rule",
+        choices=list(MEASURES),
+        default="dropout-free",
+        help="the stopping rule skdropout's estimators use with dropout on",
+    )
+    parser.add_argument(
         "--datasets", default=None, help="comma-separated names (default: all)"
     )
     args = parser.parse_args(argv)
@@ -284,10 +357,15 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
-    summary = run_battery(args.names, args.seed_list, n_jobs=args.jobs)
+    params = None if args.dropout_rate is None else {"dropout_rate": args.dropout_rate}
+    summary = run_battery(
+        args.names, args.seed_list, n_jobs=args.jobs, params=params, rule=args.rule
+    )
     print(rst_table(summary, args.names))
     print(
         f"# {len(args.seed_list)} seeds, max_iter=1000, {args.jobs} jobs, "
+        f"stopping rule {args.rule}, dropout_rate "
+        f"{'default' if args.dropout_rate is None else args.dropout_rate}, "
         f"{time.perf_counter() - start:.0f} s in all"
     )
 

@@ -346,6 +346,13 @@ def test_stopping_rule_script_times_both_variants():
     assert bench.epoch_loop.dropout_free_loss is bench.JUDGED
 
 
+def test_stopping_rule_script_times_a_full_pass_against_an_epoch():
+    bench = load_script("bench_stopping_rule")
+    X, y, epochs = bench.workloads(quick=True)["moons_100"]
+    shares = bench.full_pass_shares(X, y, epochs, repeats=2)
+    assert len(shares) == 2 and all(share > 0 for share in shares)
+
+
 def test_a_run_prints_the_docs_main_tables_unless_asked_for_more(bench_training):
     assert bench_training.parse_args([]).tables == ["workloads", "layout", "small"]
     asked = bench_training.parse_args(["--tables", "shapes,stream"]).tables
@@ -373,3 +380,65 @@ def test_regression_rates_other_sets_make_regression_data():
     for make_data in script.OTHER_SETS.values():
         X, y = make_data(0)
         assert X.shape[0] == y.shape[0] >= 100 and y.ndim == 1
+
+
+def test_mask_benchmark_times_every_kind_of_rate_both_ways():
+    script = load_script("bench_masks")
+    times = script.measure(rows=8, units=5, dtype=np.dtype(np.float32), repeats=2)
+    assert set(times) == set(script.RATES)
+    for ways in times.values():
+        assert all(len(ways[way]) == 2 and min(ways[way]) > 0 for way in ways)
+    kinds = [
+        line.split("|")[2].strip()
+        for line in script.markdown_table(times).splitlines()[2:]
+    ]
+    assert kinds == ["1 bit", "uint8", "uint16"]
+
+
+def test_mask_benchmark_samplers_drop_the_same_share_of_units():
+    script = load_script("bench_masks")
+    dtype = np.dtype(np.float64)
+    for make in (script.engine_sampler, script.uniform_sampler):
+        mask = make(0.25, 400, 50, dtype)()
+        assert set(np.unique(mask)) == {0.0, 1 / 0.75}
+        assert np.mean(mask == 0) == pytest.approx(0.25, abs=0.02)
+
+
+def test_saturation_sweep_reports_runs_of_saturated_epochs():
+    script = load_script("saturation_sweep")
+    assert script.longest_run([True, False, True, True, False]) == 2
+    # Raw wine with a step of 3 saturates sklearn's MLP within a few epochs.
+    rows = script.sweep(["wine"], [0], steps=(3.0,), solvers=("adam",), max_iter=5)
+    assert rows and all(1 <= row["longest_run"] <= row["epochs"] <= 5 for row in rows)
+    table = script.markdown_table(rows).splitlines()
+    assert len(table) == 2 + len(rows)
+    assert script.summary(rows).startswith(f"{len(rows)} fits reached the limit")
+
+
+def test_defaults_battery_swaps_the_stopping_rule_only_during_a_fit():
+    battery = load_script("battery_defaults")
+    seen = []
+    battery.MEASURES["spy"] = lambda probe: seen.append(probe) or None
+    score, _, n_iter = battery.run_one("moons", "skdropout", 0, max_iter=3, rule="spy")
+    assert seen and n_iter == 3 and 0 <= score <= 1
+    assert battery.epoch_loop.dropout_free_loss is battery.DROPOUT_FREE
+
+
+def test_defaults_battery_ema_rule_smooths_the_epoch_losses():
+    battery = load_script("battery_defaults")
+
+    class Probe:
+        class _estimator:
+            loss_curve_ = [1.0, 0.0, 0.0]
+
+    assert battery._ema_measure(Probe())() == pytest.approx(0.81)
+
+
+def test_defaults_battery_passes_a_dropout_rate_to_skdropout_only(monkeypatch):
+    battery = load_script("battery_defaults")
+    calls = []
+    monkeypatch.setattr(battery, "run_battery", lambda *a, **k: calls.append(k) or {})
+    monkeypatch.setattr(battery, "rst_table", lambda summary, names: "")
+    battery.main(["--datasets", "moons", "--dropout-rate", "0.2", "--rule", "ema"])
+    assert calls[0]["params"] == {"dropout_rate": 0.2}
+    assert calls[0]["rule"] == "ema"
