@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseDropoutMLP
-from ._utils import checked_sample_weight, in_float_dtype
+from ._utils import checked_sample_weight, count_missing, in_float_dtype
 
 
 class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
@@ -380,6 +380,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return self._label_binarizer.inverse_transform(out)
 
     def _encode_validation_targets(self, y_val, dtype, n_outputs):
+        _refuse_missing_labels(y_val, "y_val", "validation")
         y_val = check_array(
             y_val,
             accept_sparse=["csr", "csc"],
@@ -389,10 +390,6 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         )
         if sp.issparse(y_val) and y_val.shape[1] == 1:
             y_val = y_val.toarray()  # one label per row, as column_or_1d takes it
-        if y_val.dtype == object and any(label is None for label in y_val.flat):
-            raise ValueError(
-                "y_val contains None: every validation sample needs a label."
-            )
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
         multilabel = self._label_binarizer.y_type_.startswith("multilabel")
@@ -422,6 +419,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
     def _validate_input(self, X, y, sample_weight, incremental, reset):
         dtype = self._training_dtype(reset)
+        # Before validate_data, which fails on a None or pd.NA among string
+        # labels without saying which.
+        _refuse_missing_labels(y, "y", "training")
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self,
@@ -791,3 +791,12 @@ def _check_class_weight_values(class_weight):
                 "class_weight values must be finite numbers >= 0, got "
                 f"{weight!r} for class {label!r}."
             )
+
+
+def _refuse_missing_labels(y, name, role):
+    missing = count_missing(y)
+    if missing:
+        raise ValueError(
+            f"{name} has {missing} missing label(s) (None, NaN or pd.NA): every "
+            f"{role} sample needs a label; drop those rows or fill them in."
+        )

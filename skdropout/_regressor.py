@@ -18,7 +18,12 @@ from sklearn.utils.validation import (
 from ._base import BaseDropoutMLP
 from ._engine import OUTPUTS_PER_TARGET
 from ._heteroscedastic import gaussian_moments
-from ._utils import checked_sample_weight, in_float_dtype, warn_if_not_finite
+from ._utils import (
+    checked_sample_weight,
+    count_missing,
+    in_float_dtype,
+    warn_if_not_finite,
+)
 
 
 class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
@@ -417,10 +422,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             if np.isnan(y).any():
                 # None in an object y (a missing target, from JSON say) passes
                 # validate_data's check and only becomes NaN in the cast.
-                raise ValueError(
-                    "Input y contains NaN (a missing target, such as None): "
-                    "drop those rows or impute their targets."
-                )
+                raise ValueError(_missing_targets_message("y"))
             raise ValueError(
                 f"y has values too large for {X.dtype}, the dtype the network "
                 "computes in: scale y down (for example with "
@@ -644,6 +646,13 @@ def _check_gaussian_loss(estimator):
     return True
 
 
+def _missing_targets_message(name):
+    return (
+        f"Input {name} contains NaN (a missing target, such as None or pd.NA): "
+        "drop those rows or impute their targets."
+    )
+
+
 def _check_numeric_targets(y, name):
     """Refuse targets that do not convert to numbers, naming them.
 
@@ -652,6 +661,8 @@ def _check_numeric_targets(y, name):
     """
     if y is None or sp.issparse(y):
         return  # validate_data's own checks say what is wrong, or nothing is
+    if count_missing(y):
+        raise ValueError(_missing_targets_message(name))
     try:
         values = np.asarray(y)
     except ValueError:

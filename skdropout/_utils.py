@@ -7,6 +7,7 @@ import warnings
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 from sklearn.utils.validation import _check_sample_weight
 
@@ -65,6 +66,39 @@ def in_float_dtype(X, dtype):
     if X.dtype.kind == "f":
         return X
     return X.astype(dtype[0] if isinstance(dtype, tuple) else dtype)
+
+
+def count_missing(y):
+    """How many entries of a target ``y``, as given, are missing.
+
+    Missing means None, NaN or ``pd.NA`` in labels or targets that are not
+    numbers already: object arrays, lists and pandas columns of any dtype.
+    A numeric array is left to ``validate_data``, which says "contains NaN"
+    itself; but a None or ``pd.NA`` among strings makes scikit-learn's
+    checks fail with ``TypeError: boolean value of NA is ambiguous`` or a
+    failed comparison of str and None, which name neither the problem nor
+    the rows.
+    """
+    if y is None or sp.issparse(y):
+        return 0
+    isna = getattr(y, "isna", None)
+    if callable(isna):  # a pandas Series or DataFrame, extension dtypes included
+        return int(np.count_nonzero(np.asarray(isna())))
+    try:
+        values = np.asarray(y)
+    except ValueError:
+        return 0  # ragged: validate_data says so
+    if values.dtype != object:
+        return 0
+    return sum(_is_missing(value) for value in values.flat)
+
+
+def _is_missing(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    # pd.NA can only be there if pandas was imported; its import is not ours.
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
 
 
 def checked_sample_weight(sample_weight, X):

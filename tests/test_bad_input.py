@@ -158,6 +158,19 @@ def with_nan_1d(y):
     return y
 
 
+def with_pd_na(y):
+    y = y.astype(object)
+    y[3] = pd.NA
+    return y
+
+
+def as_strings_with_na(y):
+    """Labels as a pandas string column, one of them pd.NA."""
+    labels = pd.Series(np.asarray(y).astype(str), dtype="string")
+    labels[3] = pd.NA
+    return labels
+
+
 def no_rows(X):
     return X[:0]
 
@@ -265,7 +278,35 @@ BAD_INPUTS = [
         "none_in_y",
         call_fit(y=with_none),
         ValueError,
-        r"Input y contains NaN \(a missing target, such as None\)",
+        r"Input y contains NaN \(a missing target, such as None or pd.NA\)",
+        estimators=(REG,),
+    ),
+    BadInput(
+        "none_in_y_labels",
+        call_fit(y=with_none),
+        ValueError,
+        r"y has 1 missing label\(s\) \(None, NaN or pd.NA\)",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "na_in_string_labels",
+        call_fit(y=as_strings_with_na),
+        ValueError,
+        "y has 1 missing label",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "na_in_object_labels",
+        call_fit(y=with_pd_na),
+        ValueError,
+        "y has 1 missing label",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "na_in_object_targets",
+        call_fit(y=with_pd_na),
+        ValueError,
+        r"Input y contains NaN \(a missing target, such as None or pd.NA\)",
         estimators=(REG,),
     ),
     BadInput("empty_X", call_fit(X=no_rows, y=no_rows), ValueError, r"0 sample\(s\)"),
@@ -460,7 +501,14 @@ BAD_INPUTS = [
         "none_in_y_val_labels",
         call_fit_with_validation_set(X_val=_same, y_val=with_none),
         ValueError,
-        "y_val contains None",
+        "y_val has 1 missing label",
+        estimators=(CLF,),
+    ),
+    BadInput(
+        "na_in_string_y_val_labels",
+        call_fit_with_validation_set(X_val=_same, y_val=as_strings_with_na),
+        ValueError,
+        "y_val has 1 missing label",
         estimators=(CLF,),
     ),
     BadInput(
