@@ -21,7 +21,8 @@ from ._prediction import CHUNK_ROWS
 # Every row of a small data set, an evenly spaced sample of a larger one:
 # enough rows for a loss that tracks the training loss, few enough that the
 # pass stays a small share of an epoch (on digits, scoring all 1797 rows
-# costs about a quarter of a default classifier's epoch).
+# costs about a fifth of a default classifier's epoch:
+# benchmarks/bench_stopping_rule.py).
 PROBE_ROWS = 256
 # Fewer rows when the network is so wide that scoring them would cost more
 # than PROBE_PRODUCTS multiply-adds and more than PROBE_SHARE of the

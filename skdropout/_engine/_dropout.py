@@ -25,7 +25,8 @@ from ._raw_words import RawWords
 # outside that band, where 2**-17 would be a large share of r or of 1 - r,
 # compare uniform floats instead, exact to the float's resolution. The rate
 # 0.5, the default, needs a single bit per unit: a 64-bit draw masks 64
-# units (unpacked, then scaled), which halves the cost of a mask.
+# units (unpacked, then scaled), which halves the cost of a mask
+# (benchmarks/bench_masks.py times the three kinds against uniform floats).
 _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 # Row b: the eight bits of the byte b, most significant first (the order of
 # np.unpackbits). Scaled, it turns each random byte into eight mask entries.
