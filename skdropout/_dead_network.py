@@ -12,13 +12,11 @@ passed through, so that a unit alive on rows outside the probe, or rows
 that are merely alike, raise no false alarm.
 """
 
-import warnings
-
 from sklearn.exceptions import ConvergenceWarning
 
 from ._engine import active_units
 from ._prediction import CHUNK_ROWS
-from ._utils import user_stacklevel
+from ._utils import warn_at_users_line
 
 
 def dead_layer(estimator, rows, batch_rows=None):
@@ -48,12 +46,11 @@ def warn_if_dead(estimator, probe_output, X):
     number = dead_layer(estimator, X, batch_rows=CHUNK_ROWS)
     if number is None:
         return
-    warnings.warn(
+    warn_at_users_line(
         f"Every unit of hidden layer {number} outputs 0 on every training "
         "sample (its ReLUs are dead), so the network predicts the same value "
         "for every input. Lower learning_rate_init (now "
         f"{estimator.learning_rate_init}), standardise the inputs, or try "
         "another random_state.",
         ConvergenceWarning,
-        stacklevel=user_stacklevel(),
     )

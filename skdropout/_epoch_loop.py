@@ -8,7 +8,6 @@ when to stop, in :mod:`._early_stopping`; what counts as diverged, in
 
 import copy
 import functools
-import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -19,7 +18,7 @@ from ._dead_network import warn_if_dead
 from ._early_stopping import EarlyStopping, dropout_free_loss
 from ._engine import Checkpoint
 from ._probe import TrainingProbe
-from ._utils import user_stacklevel
+from ._utils import warn_at_users_line
 
 
 def run_epochs(estimator, plan, call):
@@ -126,10 +125,9 @@ def run_epochs(estimator, plan, call):
                         **hook_data,
                         reconstruction_attributes=fitted_copy,
                     )
-                    warnings.warn(
+                    warn_at_users_line(
                         _divergence.message(est, sign, best=True),
                         ConvergenceWarning,
-                        stacklevel=user_stacklevel(),
                     )
                     break
                 epoch_ctx.call_on_fit_task_end(estimator=est)
@@ -158,11 +156,10 @@ def run_epochs(estimator, plan, call):
             if plateau_stop or callback_stop or plan.incremental:
                 break
             if est.n_iter_ == est.max_iter:
-                warnings.warn(
+                warn_at_users_line(
                     f"Stochastic Optimizer: Maximum iterations ({est.max_iter})"
                     " reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
-                    stacklevel=user_stacklevel(),
                 )
     except KeyboardInterrupt:
         call.interrupted(checkpoint)

@@ -19,10 +19,9 @@ guide's reliability page states them for users):
   stopped fit would: the best epoch's weights (:meth:`failed`).
 """
 
-import warnings
 from contextlib import contextmanager
 
-from ._utils import user_stacklevel
+from ._utils import warn_at_users_line
 
 # Attributes of scikit-learn's callback framework, set around fit.
 _CALLBACK_ATTRIBUTES = ("_skl_", "_callback_")
@@ -109,12 +108,11 @@ class CallState:
             estimator.best_validation_score_ = self._attributes.get(
                 "best_validation_score_"
             )
-        warnings.warn(
+        warn_at_users_line(
             f"Training interrupted by user after {estimator.n_iter_} completed "
             "epoch(s); the weights of the last completed epoch were kept. "
             "Continue with partial_fit, or fit with warm_start=True.",
             UserWarning,
-            stacklevel=user_stacklevel(),
         )
 
     def failed(self):

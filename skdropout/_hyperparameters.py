@@ -5,12 +5,11 @@ Fitting and Monte Carlo prediction read the rates and the mask seed from
 here, so both interpret ``dropout_rate`` and ``input_dropout`` alike.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 
-from ._utils import user_stacklevel
+from ._utils import warn_at_users_line
 
 
 def hidden_layer_sizes(sizes):
@@ -118,10 +117,9 @@ def batch_size(estimator, n_samples):
     if estimator.batch_size == "auto":
         return min(200, n_samples)
     if estimator.batch_size > n_samples:
-        warnings.warn(
+        warn_at_users_line(
             "Got `batch_size` less than 1 or larger than "
             "sample size. It is going to be clipped",
-            stacklevel=user_stacklevel(),
         )
     return int(np.clip(estimator.batch_size, 1, n_samples))
 

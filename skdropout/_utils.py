@@ -21,15 +21,38 @@ _LIBRARY_DIRS = tuple(
 )
 
 
-def user_stacklevel():
-    """The ``stacklevel`` that points a warning at the first frame outside
-    skdropout and scikit-learn, for a warning raised by this one's caller."""
-    frame = sys._getframe(2)  # the frame that calls warnings.warn's caller
-    level = 2
+def warn_at_users_line(message, category=UserWarning):
+    """Warn at the user's line, filed under the calling skdropout module.
+
+    The file and line shown are those of the first frame outside skdropout,
+    scikit-learn and joblib: the user's call, which is what a reader of the
+    warning needs. The module that warning filters match is the skdropout
+    module that warns, so that a filter with ``module="skdropout"``
+    silences them all, as ``module="sklearn"`` does scikit-learn's.
+    ``warnings.warn`` with a ``stacklevel`` would give both to the user's
+    frame, where no module filter of the user's can find them.
+    """
+    caller = sys._getframe(1)
+    frame = caller
     while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame = frame.f_back
-        level += 1
-    return level
+    if frame is None:  # no caller outside the libraries (a worker's own loop)
+        warnings.warn(message, category, stacklevel=2)
+        return
+    user_globals = frame.f_globals
+    warnings.warn_explicit(
+        message,
+        category,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=caller.f_globals.get("__name__", "skdropout"),
+        # The user's module's registry, as warnings.warn would use: the
+        # "default" action then shows a warning once per line of theirs.
+        # (No module_globals: with them, warn_explicit asks the module's
+        # loader for its source, which raises ImportError for the __main__
+        # of a ``python -c`` script.)
+        registry=user_globals.setdefault("__warningregistry__", {}),
+    )
 
 
 def warn_if_not_finite(values, what):
@@ -44,13 +67,12 @@ def warn_if_not_finite(values, what):
     n_bad = int(values.size - np.count_nonzero(np.isfinite(values)))
     if not n_bad:
         return False
-    warnings.warn(
+    warn_at_users_line(
         f"{n_bad} of {values.size} {what} are not finite: the network's "
         "activations overflowed the float range, on inputs probably far "
         "outside the range of the training data (or, for Monte Carlo passes, "
         "under strong dropout noise).",
         UserWarning,
-        stacklevel=user_stacklevel(),
     )
     return True
 

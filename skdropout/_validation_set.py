@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._utils import checked_sample_weight, user_stacklevel
+from ._utils import checked_sample_weight, warn_at_users_line
 
 
 class Split(NamedTuple):
@@ -38,10 +38,9 @@ def given_set(estimator, X, y, sample_weight, fit_weight, X_val, y_val, sw_val):
             raise ValueError(f"X_val: {exc}") from exc
     for warning in caught:
         # sklearn's text first, so that a filter on it still matches.
-        warnings.warn(
+        warn_at_users_line(
             f"{warning.message} (This is about X_val.)",
             warning.category,
-            stacklevel=user_stacklevel(),
         )
     if X_val.shape[0] < 2:
         # As for the internal split: scores such as R^2 are undefined on

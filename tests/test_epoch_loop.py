@@ -1,6 +1,11 @@
 """The epoch loop (skdropout/_epoch_loop.py): epochs per call, what verbose
 prints, and where its warnings point."""
 
+import inspect
+import subprocess
+import sys
+import warnings
+
 import numpy as np
 import pytest
 from _helpers import (
@@ -52,6 +57,52 @@ def test_fit_warnings_point_at_the_users_line_through_cross_validation(Estimator
         cross_val_score(est, X, y, cv=2)
     assert len(w) == 2
     assert {record.filename for record in w} == {__file__}
+
+
+def test_fit_warnings_show_the_line_of_the_users_call(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 1})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        est.fit(X, y)
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]
+
+
+def test_warnings_reach_a_python_dash_c_script():
+    # Its __main__ has no source a loader can give.
+    script = (
+        "from sklearn.datasets import load_iris\n"
+        "from skdropout import DropoutMLPClassifier\n"
+        "DropoutMLPClassifier(max_iter=1).fit(*load_iris(return_X_y=True))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "<string>:3: ConvergenceWarning: Stochastic Optimizer" in done.stderr
+
+
+def test_a_module_filter_on_skdropout_silences_its_warnings(Estimator, Xy):
+    # As module="sklearn" silences scikit-learn's MLP: the warnings show the
+    # user's line but are filed under the skdropout module that raised them.
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 1, "batch_size": 10 * len(y)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", module="skdropout")
+        est.fit(X, y)
+    assert caught == []
+
+
+def test_a_module_filter_on_the_users_module_leaves_skdropouts_warnings(Estimator, Xy):
+    X, y = Xy
+    est = Estimator(**{**SMALL_NET, "max_iter": 1})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", module=__name__)
+        est.fit(X, y)
+    assert [w.category for w in caught] == [ConvergenceWarning]
 
 
 def test_partial_fit_runs_exactly_one_epoch_per_call(Estimator, Xy):
