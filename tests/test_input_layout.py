@@ -8,6 +8,7 @@ the one trained on the C-ordered array, to the bit.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._engine import MinibatchTrainer, SGDOptimizer
@@ -129,3 +130,21 @@ def test_a_frame_of_sparse_bools_trains_like_its_float_matrix(Estimator):
     )
     from_bools.partial_fit(X_bool, y)
     assert from_bools.coefs_[0].dtype == np.float64
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_hidden_dropout_trains_the_same_network_on_sparse_and_dense_input(
+    Estimator,
+):
+    # Only input dropout masks sparse input differently (its stored
+    # entries); the hidden layers' masks are the dense fit's.
+    X = sp.random(90, 12, density=0.3, format="csr", random_state=0)
+    y = np.random.default_rng(0).integers(0, 3, 90)
+    if Estimator is DropoutMLPRegressor:
+        y = y.astype(float)
+    settings = {**SETTINGS, "input_dropout": 0.0, "dropout_rate": 0.5}
+    on_sparse = Estimator(**settings).fit(X, y)
+    on_dense = Estimator(**settings).fit(X.toarray(), y)
+    for a, b in zip(on_sparse.coefs_, on_dense.coefs_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
