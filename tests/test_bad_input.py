@@ -9,6 +9,7 @@ must match (the parameter's name or the problem). Count the rows with::
 The second half checks that no method ever writes into the arrays it is given.
 """
 
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -1048,3 +1049,16 @@ def test_inputs_are_not_modified_when_one_batch_is_the_whole_input(Estimator, Xy
     params = {**DROPOUT_EVERYWHERE, "batch_size": X.shape[0]}
     Estimator(**params, shuffle=False).fit(X, y)
     assert_unchanged(X, original)
+
+
+@pytest.mark.parametrize("pandas_imported", [True, False])
+def test_missing_labels_are_counted_with_or_without_pandas_imported(
+    pandas_imported, monkeypatch
+):
+    from skdropout._utils import count_missing
+
+    labels = np.array(["a", None, "b", float("nan"), "c"], dtype=object)
+    if not pandas_imported:
+        monkeypatch.delitem(sys.modules, "pandas")
+    assert count_missing(labels) == 2
+    assert count_missing(labels.astype(str)) == 0  # no object array: not asked
