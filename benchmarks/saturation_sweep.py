@@ -7,8 +7,9 @@ This sweep is the evidence for that count: it fits scikit-learn's own
 ``MLPClassifier`` with steps from reasonable to far too large, and for every
 fit that reached the limit prints the longest run of saturated epochs next
 to the training accuracy the fit ended with and the majority class's share.
-Fits that recover spend only an epoch or two at the limit; fits that stay
-there longer end no better than predicting the majority class.
+Fits that recover spend only an epoch or two at the limit; when this was
+written, the fits that stayed there three epochs or more ended at a
+training accuracy of 0.652 at best, most at the majority class's share.
 
 Grid: wine, iris, breast cancer, digits and 300 rows of moons, raw and
 standardised, ``learning_rate_init`` 0.1, 0.3, 1 and 3, adam and sgd, seeds
