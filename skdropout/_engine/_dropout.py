@@ -32,7 +32,9 @@ _LEVELS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 # np.unpackbits). Scaled, it turns each random byte into eight mask entries.
 _BITS_OF_BYTE = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
 _UINT16_BAND = (2.0**-8, 1.0 - 2.0**-8)
-_ONE_BIT = "bit"  # the variate kind of rate 0.5
+# The variate kind of rate 0.5. Compared with ==, not "is": a sampler
+# unpickled holds an equal string, not this object.
+_ONE_BIT = "bit"
 # Where a step's masks take at most _AHEAD_STEP_WORDS raw words (32 KiB of
 # random bits), their words are fetched _AHEAD_STEPS steps' worth at a time
 # (at least _BLOCK_WORDS): a call to random_raw costs about as much as
@@ -80,7 +82,7 @@ def quantize_rate(rate):
 def realised_rate(rate):
     """The drop probability actually applied for a requested ``rate``."""
     variate_dtype, threshold = quantize_rate(rate)
-    if variate_dtype is None or variate_dtype is _ONE_BIT:
+    if variate_dtype is None or _is_one_bit(variate_dtype):
         return rate
     return threshold / _LEVELS[variate_dtype]
 
@@ -147,7 +149,7 @@ class DropoutMasks:
         # The one-bit masks' table: 0 or the scale for each bit of a byte.
         self._bit_tables = [
             (_BITS_OF_BYTE * scale).astype(self.dtype)
-            if kind == "bernoulli" and variate is _ONE_BIT
+            if kind == "bernoulli" and _is_one_bit(variate)
             else None
             for (variate, _), scale in zip(self._thresholds, self._scales)
         ]
@@ -180,7 +182,7 @@ class DropoutMasks:
                 continue
             if variate is None:
                 return 0
-            bits = 1 if variate is _ONE_BIT else 8 * variate.itemsize
+            bits = 1 if _is_one_bit(variate) else 8 * variate.itemsize
             per_step += -(-self.max_rows * width * bits // 64)
         if per_step > _AHEAD_STEP_WORDS:
             return 0
@@ -330,7 +332,7 @@ class DropoutMasks:
             mask += 1
             return
         variate_dtype, threshold = self._thresholds[layer]
-        if variate_dtype is _ONE_BIT:
+        if _is_one_bit(variate_dtype):
             bits = self._random_bytes(mask.size)
             blocks = flat[: 8 * bits.shape[0]].reshape(bits.shape[0], 8)
             self._write_bits(bits, layer, blocks)
@@ -362,6 +364,10 @@ class DropoutMasks:
         bounds check.
         """
         self._bit_tables[layer].take(bits, axis=0, out=blocks, mode="clip")
+
+
+def _is_one_bit(variate_dtype):
+    return isinstance(variate_dtype, str) and variate_dtype == _ONE_BIT
 
 
 def _padded(size):

@@ -271,6 +271,15 @@ def test_an_unpickled_sampler_still_expands_into_the_mask_it_returns():
     np.testing.assert_array_equal(twin.sample(0, 4), masks.sample(0, 4))
 
 
+def test_an_unpickled_sampler_still_draws_one_bit_masks_for_sparse_input():
+    import pickle
+
+    masks = _masks([0.5], widths=[5], max_rows=4, seed=3)
+    twin = pickle.loads(pickle.dumps(masks))
+
+    np.testing.assert_array_equal(twin.sample_flat(0, 11), masks.sample_flat(0, 11))
+
+
 @pytest.mark.parametrize(
     ("rate", "kind", "packs"),
     [
