@@ -37,8 +37,8 @@ Then, for the classifier: MAPIE's SplitConformalClassifier (LAC score) on
 digits, with the deterministic ``predict_proba`` and with the Monte Carlo
 average ``predict_proba_mc``: coverage and mean set size.
 
-Run: python benchmarks/bench_uncertainty.py            (10 seeds, ~25 min)
-     python benchmarks/bench_uncertainty.py --quick    (2 seeds, ~2 min)
+Run: python benchmarks/bench_uncertainty.py            (10 seeds, 1-2 min on 2 cores)
+     python benchmarks/bench_uncertainty.py --quick    (2 seeds)
 """
 
 import argparse
