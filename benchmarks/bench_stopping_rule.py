@@ -48,17 +48,20 @@ def workloads(quick=False):
     }
 
 
+def timed_fit(X, y, epochs):
+    """The default classifier fitted for ``epochs`` epochs, and the seconds it took."""
+    clf = DropoutMLPClassifier(max_iter=epochs, n_iter_no_change=10**9, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        clf.fit(X, y)
+        return clf, time.perf_counter() - start
+
+
 def fit_seconds(X, y, epochs, judged):
     epoch_loop.dropout_free_loss = JUDGED if judged else _no_measure
     try:
-        clf = DropoutMLPClassifier(
-            max_iter=epochs, n_iter_no_change=10**9, random_state=0
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            start = time.perf_counter()
-            clf.fit(X, y)
-            return time.perf_counter() - start
+        return timed_fit(X, y, epochs)[1]
     finally:
         epoch_loop.dropout_free_loss = JUDGED
 
@@ -80,14 +83,8 @@ def full_pass_shares(X, y, epochs, repeats):
     """
     shares = []
     for _ in range(repeats):
-        clf = DropoutMLPClassifier(
-            max_iter=epochs, n_iter_no_change=10**9, random_state=0
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            start = time.perf_counter()
-            clf.fit(X, y)
-            epoch = (time.perf_counter() - start) / epochs
+        clf, seconds = timed_fit(X, y, epochs)
+        epoch = seconds / epochs
         start = time.perf_counter()
         for _ in range(epochs):
             clf._forward(X, check_input=False)
