@@ -420,8 +420,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             raise ValueError("loss='poisson' requires non-negative y.")
         if not np.isfinite(y).all():
             if np.isnan(y).any():
-                # None in an object y (a missing target, from JSON say) passes
-                # validate_data's check and only becomes NaN in the cast.
+                # The string "nan" in an object y passes the missing-target
+                # check and validate_data's, and only becomes NaN in the cast
+                # (None and pd.NA are refused before validate_data).
                 raise ValueError(_missing_targets_message("y"))
             raise ValueError(
                 f"y has values too large for {X.dtype}, the dtype the network "
