@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseDropoutMLP
+from ._feature_types import check_feature_types
 from ._utils import checked_sample_weight, count_missing, in_float_dtype
 
 
@@ -422,6 +423,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         # Before validate_data, which fails on a None or pd.NA among string
         # labels without saying which.
         _refuse_missing_labels(y, "y", "training")
+        check_feature_types(X)
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self,

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._engine import forward as engine_forward
+from ._feature_types import check_feature_types
 from ._utils import in_float_dtype, warn_if_not_finite
 
 # Rows per chunk of a forward pass: bounds the memory of the hidden
@@ -25,6 +26,7 @@ def validated_for_network(estimator, X, dtype=None):
     error without numpy's overflow warning before it.
     """
     dtype = estimator.coefs_[0].dtype if dtype is None else dtype
+    check_feature_types(X)
     with np.errstate(over="ignore", invalid="ignore"):
         X = validate_data(estimator, X, accept_sparse="csr", dtype=dtype, reset=False)
     return in_float_dtype(X, dtype)

@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseDropoutMLP
 from ._engine import OUTPUTS_PER_TARGET
+from ._feature_types import check_feature_types
 from ._heteroscedastic import gaussian_moments
 from ._utils import (
     checked_sample_weight,
@@ -398,6 +399,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         # Before validate_data, which fails on strings that are not numbers
         # with numpy's words.
         _check_numeric_targets(y, "y")
+        check_feature_types(X)
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self,

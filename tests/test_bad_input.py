@@ -188,6 +188,55 @@ def as_dates(y):
     return np.arange(len(y)).astype("datetime64[D]")
 
 
+def as_frame(X):
+    return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+
+
+def with_column(make_column):
+    """X as a DataFrame with its last feature replaced by ``make_column(n)``."""
+
+    def transform(X):
+        frame = as_frame(X)
+        frame[frame.columns[-1]] = make_column(len(frame))
+        return frame.rename(columns={frame.columns[-1]: "odd"})
+
+    return transform
+
+
+def words(n):
+    return np.array(["red", "green", "blue"] * n)[:n]
+
+
+def dates(n):
+    return pd.date_range("2024-01-01", periods=n, freq="D")
+
+
+def durations(n):
+    return pd.to_timedelta(np.arange(n), unit="h")
+
+
+def periods(n):
+    return pd.period_range("2024-01", periods=n, freq="M")
+
+
+def word_categories(n):
+    return pd.Categorical(words(n))
+
+
+def as_dates_2d(X):
+    return np.arange(X.size).astype("datetime64[D]").reshape(X.shape)
+
+
+def fit_frame_then_predict(X=_same, method="predict"):
+    """Fit on X as a DataFrame, then call ``method`` on the transformed X."""
+
+    def prepare(est, X0, y0):
+        est.fit(as_frame(X0), y0)
+        return lambda: getattr(est, method)(X(X0))
+
+    return prepare
+
+
 def drop_a_feature(X):
     return X[:, :-1]
 
@@ -315,6 +364,64 @@ BAD_INPUTS = [
         "string_X", call_fit(X=as_strings), ValueError, "could not convert string"
     ),
     BadInput("3d_X", call_fit(X=three_d), ValueError, "dim 3"),
+    BadInput(
+        "column_of_words_in_frame",
+        call_fit(X=with_column(words)),
+        ValueError,
+        r"X has 1 column\(s\) of text or other values, not numbers: 'odd' \(.*"
+        r"OneHotEncoder",
+    ),
+    BadInput(
+        "column_of_word_categories_in_frame",
+        call_fit(X=with_column(word_categories)),
+        ValueError,
+        r"X has 1 column\(s\) of text or other values, not numbers: 'odd' "
+        r"\(category\)",
+    ),
+    BadInput(
+        "column_of_dates_in_frame",
+        call_fit(X=with_column(dates)),
+        ValueError,
+        r"X has 1 column\(s\) of dates, durations or text, not numbers: 'odd' "
+        r"\(datetime64",
+    ),
+    BadInput(
+        "column_of_durations_in_frame",
+        call_fit(X=with_column(durations)),
+        ValueError,
+        r"column\(s\) of dates, durations or text, not numbers: 'odd' "
+        r"\(timedelta64",
+    ),
+    BadInput(
+        "column_of_periods_in_frame",
+        call_fit(X=with_column(periods)),
+        ValueError,
+        r"column\(s\) of dates, durations or text, not numbers: 'odd' \(period",
+    ),
+    BadInput(
+        "dates_as_X",
+        call_fit(X=as_dates_2d),
+        ValueError,
+        r"X holds dates or durations \(dtype datetime64\[D\]\)",
+    ),
+    BadInput(
+        "column_of_words_at_predict",
+        fit_frame_then_predict(X=with_column(words)),
+        ValueError,
+        r"X has 1 column\(s\) of text or other values, not numbers: 'odd'",
+    ),
+    BadInput(
+        "column_of_dates_at_partial_fit",
+        call_partial_fit_after_fit(X=with_column(dates)),
+        ValueError,
+        r"column\(s\) of dates, durations or text, not numbers: 'odd'",
+    ),
+    BadInput(
+        "column_of_words_in_validation_set",
+        call_fit_with_validation_set(X_val=with_column(words), y_val=_same),
+        ValueError,
+        r"X_val: X has 1 column\(s\) of text or other values, not numbers: 'odd'",
+    ),
     BadInput(
         "words_as_regression_targets",
         call_fit(y=as_words),

@@ -132,6 +132,46 @@ def test_a_frame_of_sparse_bools_trains_like_its_float_matrix(Estimator):
     assert from_bools.coefs_[0].dtype == np.float64
 
 
+# Columns that are not floats but hold numbers, as scikit-learn converts
+# them: the check that refuses dates and words (skdropout._feature_types)
+# must let them through.
+NUMBERS_IN_OTHER_DTYPES = {
+    "objects": lambda v: pd.Series(v, dtype=object),
+    "numbers written as text": lambda v: pd.Series(v.astype(str), dtype="string"),
+    "categories of numbers": lambda v: pd.Series(pd.Categorical(v)),
+    "categories of numbers written as text": lambda v: pd.Series(
+        pd.Categorical(v.astype(str))
+    ),
+    "nullable integers": lambda v: pd.Series(v.astype(int), dtype="Int64"),
+    "bools": lambda v: pd.Series(v > 1),
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "make_column", NUMBERS_IN_OTHER_DTYPES.values(), ids=NUMBERS_IN_OTHER_DTYPES.keys()
+)
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_a_column_of_numbers_in_another_dtype_trains_like_its_floats(
+    Estimator, make_column
+):
+    rng = np.random.RandomState(0)
+    values = rng.randint(0, 4, 60).astype(np.float64)
+    numbers = pd.DataFrame({"a": rng.rand(60), "b": values})
+    other = numbers.assign(b=make_column(values))
+    as_floats = numbers.assign(b=other["b"].astype(np.float64))
+    y = rng.randint(0, 2, 60)
+
+    from_other = Estimator(**SETTINGS).fit(other, y)
+    from_floats = Estimator(**SETTINGS).fit(as_floats, y)
+
+    for ours, theirs in zip(from_other.coefs_, from_floats.coefs_):
+        np.testing.assert_array_equal(ours, theirs, strict=True)
+    np.testing.assert_array_equal(
+        from_other.predict(other), from_floats.predict(as_floats), strict=True
+    )
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
 def test_hidden_dropout_trains_the_same_network_on_sparse_and_dense_input(
