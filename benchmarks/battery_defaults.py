@@ -15,6 +15,12 @@ the number of seeds).
 10,000 rows instead: the defaults were chosen on small data, and this checks
 that they do not fall short where there is more of it.
 
+``--first-contact`` runs a newcomer's first fit instead, on the five bundled
+data sets: the features as they come (not standardised),
+``train_test_split``'s default split (25% test, stratified for
+classification) and every parameter at its default, ``max_iter`` (200)
+included.
+
 ``--rule`` swaps the stopping rule that skdropout's estimators judge with
 dropout on, to compare the alternatives the defaults page discusses:
 ``dropout-free`` (the estimators' own: the dropout-free training loss),
@@ -25,6 +31,7 @@ factor 0.9) and ``max-iter`` (never stop early: ``n_iter_no_change=inf``).
 Run: python benchmarks/battery_defaults.py            (a few minutes on 2 cores)
      python benchmarks/battery_defaults.py --quick    (two sets, two seeds)
      python benchmarks/battery_defaults.py --medium   (about ten minutes)
+     python benchmarks/battery_defaults.py --first-contact   (under a minute)
      python benchmarks/battery_defaults.py --rule ema --datasets circles,diabetes
      python benchmarks/battery_defaults.py --dropout-rate 0.2
 """
@@ -114,6 +121,8 @@ DATASETS = {
     ),
 }
 QUICK_DATASETS = ["moons", "diabetes"]
+# The sets that come in units of their own, for --first-contact.
+FIRST_CONTACT_DATASETS = ["iris", "wine", "breast_cancer", "digits", "diabetes"]
 
 # Larger synthetic sets, for --medium: two classification shapes (one with
 # five classes and many uninformative features), moons with more points, and
@@ -183,33 +192,41 @@ MEASURES = {
 }
 
 
-def run_one(name, contender, seed, max_iter=1000, params=None, rule="dropout-free"):
+def run_one(
+    name,
+    contender,
+    seed,
+    max_iter=1000,
+    params=None,
+    rule="dropout-free",
+    first_contact=False,
+):
     """Fit one contender on one data set and seed: (score, seconds, n_iter_).
 
     The rule is set here, in whichever process runs the fit.
     """
     epoch_loop.dropout_free_loss = MEASURES[rule]
     try:
-        return _run_one(name, contender, seed, max_iter, params)
+        return _run_one(name, contender, seed, max_iter, params, first_contact)
     finally:
         epoch_loop.dropout_free_loss = DROPOUT_FREE
 
 
-def _run_one(name, contender, seed, max_iter, params):
+def _run_one(name, contender, seed, max_iter, params, first_contact=False):
     task, data = ALL_DATASETS[name]
     X, y = data(seed)
     X_train, X_test, y_train, y_test = train_test_split(
         X,
         y,
-        test_size=0.4,
+        test_size=0.25 if first_contact else 0.4,
         random_state=seed,
         stratify=y if task == "clf" else None,
     )
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    model = CONTENDERS[contender][task](
-        max_iter=max_iter, random_state=seed, **(params or {})
-    )
+    if not first_contact:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        params = {"max_iter": max_iter, **(params or {})}
+    model = CONTENDERS[contender][task](random_state=seed, **(params or {}))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start = time.perf_counter()
@@ -219,12 +236,20 @@ def _run_one(name, contender, seed, max_iter, params):
 
 
 def run_battery(
-    names, seeds, max_iter=1000, n_jobs=2, params=None, rule="dropout-free"
+    names,
+    seeds,
+    max_iter=1000,
+    n_jobs=2,
+    params=None,
+    rule="dropout-free",
+    first_contact=False,
 ):
     """Mean score, fit time and n_iter_ per data set and contender.
 
     ``params`` are extra parameters for skdropout's estimators only (to try
     candidate defaults); so is ``rule``, the stopping rule (see --rule).
+    ``first_contact``: unscaled features, the default split and the
+    default ``max_iter`` (see --first-contact).
     """
     if rule == "max-iter":
         params = {**(params or {}), "n_iter_no_change": np.inf}
@@ -241,6 +266,7 @@ def run_battery(
             seed,
             max_iter,
             *((params, rule) if contender == "skdropout" else ({}, "dropout-free")),
+            first_contact,
         )
         for name, contender, seed in jobs
     )
@@ -315,6 +341,12 @@ def parse_args(argv=None):
         action="store_true",
         help="the five sets of 5,000 to 10,000 rows instead of the small ones",
     )
+    parser.add_argument(
+        "--first-contact",
+        action="store_true",
+        help="a newcomer's first fit: the bundled sets unscaled, the default "
+        "split and max_iter",
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
@@ -333,13 +365,14 @@ def parse_args(argv=None):
         "--datasets", default=None, help="comma-separated names (default: all)"
     )
     args = parser.parse_args(argv)
-    if args.quick and args.medium:
-        parser.error("--quick and --medium exclude each other")
-    names = (
-        QUICK_DATASETS
-        if args.quick
-        else list(MEDIUM_DATASETS if args.medium else DATASETS)
-    )
+    if args.quick + args.medium + args.first_contact > 1:
+        parser.error("--quick, --medium and --first-contact exclude each other")
+    if args.quick:
+        names = QUICK_DATASETS
+    elif args.first_contact:
+        names = FIRST_CONTACT_DATASETS
+    else:
+        names = list(MEDIUM_DATASETS if args.medium else DATASETS)
     if args.datasets is not None:
         names = [n for n in args.datasets.split(",") if n]
         unknown = sorted(set(names) - set(ALL_DATASETS))
@@ -359,11 +392,21 @@ def main(argv=None):
     start = time.perf_counter()
     params = None if args.dropout_rate is None else {"dropout_rate": args.dropout_rate}
     summary = run_battery(
-        args.names, args.seed_list, n_jobs=args.jobs, params=params, rule=args.rule
+        args.names,
+        args.seed_list,
+        n_jobs=args.jobs,
+        params=params,
+        rule=args.rule,
+        first_contact=args.first_contact,
     )
     print(rst_table(summary, args.names))
+    protocol = (
+        "unscaled, default split and max_iter"
+        if args.first_contact
+        else "max_iter=1000"
+    )
     print(
-        f"# {len(args.seed_list)} seeds, max_iter=1000, {args.jobs} jobs, "
+        f"# {len(args.seed_list)} seeds, {protocol}, {args.jobs} jobs, "
         f"stopping rule {args.rule}, dropout_rate "
         f"{'default' if args.dropout_rate is None else args.dropout_rate}, "
         f"{time.perf_counter() - start:.0f} s in all"

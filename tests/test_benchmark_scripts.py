@@ -8,6 +8,7 @@ never how fast.
 
 import functools
 import importlib.util
+import math
 import sys
 from pathlib import Path
 
@@ -336,6 +337,30 @@ def test_defaults_battery_refuses_quick_and_medium_together(capsys):
     with pytest.raises(SystemExit):
         load_script("battery_defaults").parse_args(["--quick", "--medium"])
     assert "exclude each other" in capsys.readouterr().err
+
+
+def test_defaults_battery_first_contact_fits_the_unscaled_sets_at_the_defaults(
+    monkeypatch,
+):
+    battery = load_script("battery_defaults")
+    args = battery.parse_args(["--first-contact"])
+    assert args.names == battery.FIRST_CONTACT_DATASETS
+    fitted = []
+
+    def record(model, X, y):
+        fitted.append((model.get_params()["max_iter"], X))
+        return original(model, X, y)
+
+    for cls in (battery.DropoutMLPClassifier, battery.MLPClassifier):
+        original = cls.fit
+        monkeypatch.setattr(cls, "fit", lambda m, X, y, _o=original: record(m, X, y))
+    wine = battery.load_wine(return_X_y=True)[0]
+    battery.run_battery(["wine"], [0], n_jobs=1, first_contact=True)
+    assert [max_iter for max_iter, _ in fitted] == [200, 200]
+    # Unscaled: the training rows are rows of the data as they came.
+    for _, X in fitted:
+        assert len(X) == len(wine) - math.ceil(0.25 * len(wine))
+        assert {tuple(row) for row in X} <= {tuple(row) for row in wine}
 
 
 def test_stopping_rule_script_times_both_variants():
