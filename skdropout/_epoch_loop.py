@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _divergence, _hyperparameters, _validation_set
 from ._blowup import BlowUpRule
 from ._dead_network import warn_if_dead
-from ._early_stopping import EarlyStopping, dropout_free_loss
+from ._early_stopping import EarlyStopping, counts_toward_stopping, dropout_free_loss
 from ._engine import Checkpoint
 from ._probe import TrainingProbe
 from ._utils import warn_at_users_line
@@ -38,11 +38,12 @@ def run_epochs(estimator, plan, call):
         else {"sample_weight": split.sample_weight},
     }
     probe = TrainingProbe(est, trainer, X, y, sample_weight)
-    judged_loss = None
+    judged_loss = counts = None
     rates = _hyperparameters.dropout_rates(est, len(est.coefs_) - 1)
     if not est.early_stopping and any(rate > 0 for rate in rates):
         judged_loss = dropout_free_loss(probe)
-    stopping = EarlyStopping(est, judged_loss)
+        counts = counts_toward_stopping(probe)
+    stopping = EarlyStopping(est, judged_loss, counts)
     call.watch(stopping)
     fitted_copy = functools.partial(_fitted_copy_attributes, est, stopping)
     with call.refused_on_failure():

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._engine import forward, views_like
+from ._engine import constant_prediction, forward, views_like
 from ._prediction import CHUNK_ROWS
 
 # Every row of a small data set, an evenly spaced sample of a larger one:
@@ -89,6 +89,7 @@ class TrainingProbe:
         self.output = None
         self._scratch = None
         self._losses = {}
+        self._constant_loss = None
 
     def score(self):
         """Score the rows with the current weights; return the outputs."""
@@ -138,6 +139,25 @@ class TrainingProbe:
                     )
                 )
         return self._losses[key]
+
+    def constant_loss(self):
+        """The weighted data loss of the best constant prediction of the rows.
+
+        The class frequencies (or, for a regressor, the mean target)
+        predicted for every row: what a network that has learnt nothing
+        scores, on the same rows and with the same weights as
+        ``loss(weighted=True)``. The rows are fixed, so it is computed once.
+        """
+        if self._constant_loss is None:
+            out = np.empty(
+                (self.Y.shape[0], self._trainer.coefs[-1].shape[1]), dtype=self.Y.dtype
+            )
+            constant = constant_prediction(self._trainer.loss, self.Y, out)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._constant_loss = float(
+                    self._trainer.loss_of_outputs(constant, self.Y, self.sample_weight)
+                )
+        return self._constant_loss
 
     def penalised_loss(self):
         """The L2-penalised training loss of the outputs last scored.

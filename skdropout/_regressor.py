@@ -180,7 +180,11 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
     n_iter_no_change : int, default=10
         Number of epochs without progress (see ``tol``, which says which loss
-        is judged with dropout on) before stopping.
+        is judged with dropout on) before stopping. With dropout on, an epoch
+        after which the network with dropout off still does no better on the
+        training rows than predicting the mean target for every row is not
+        counted: it has not begun to learn (unscaled inputs can hold it there
+        for many epochs).
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of scikit-learn's 'lbfgs' solver.
