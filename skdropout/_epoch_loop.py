@@ -10,10 +10,12 @@ import copy
 import functools
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _divergence, _hyperparameters, _validation_set
 from ._blowup import BlowUpRule
+from ._constant_baseline import warn_if_no_better_than_constant
 from ._dead_network import warn_if_dead
 from ._early_stopping import EarlyStopping, counts_toward_stopping, dropout_free_loss
 from ._engine import Checkpoint
@@ -83,6 +85,7 @@ def run_epochs(estimator, plan, call):
         else 0,
     )
     est.n_iter_ = 0
+    stopped_early = False
     try:
         for _ in range(est.max_iter):
             epoch_ctx = fit_ctx.subcontext(task_name="epoch")
@@ -155,6 +158,7 @@ def run_epochs(estimator, plan, call):
                 if ended_sign is not None:
                     raise ValueError(_divergence.ended_message(est, ended_sign))
             if plateau_stop or callback_stop or plan.incremental:
+                stopped_early = plateau_stop and not plan.incremental
                 break
             if est.n_iter_ == est.max_iter:
                 warn_at_users_line(
@@ -176,7 +180,15 @@ def run_epochs(estimator, plan, call):
     stopping.restore_best()
     # The probe last scored the weights of the last completed epoch, which
     # a fit keeps unless early stopping has put its best ones back.
-    warn_if_dead(est, probe.score() if est.early_stopping else probe.output, X)
+    if est.early_stopping:
+        probe.score()
+    warn_if_dead(est, probe.output, X)
+    if stopped_early:
+        warn_if_no_better_than_constant(
+            est,
+            probe,
+            "the class frequencies" if is_classifier(est) else "the mean target",
+        )
     fit_ctx.call_on_fit_task_end(
         estimator=est, **hook_data, reconstruction_attributes=fitted_copy
     )
