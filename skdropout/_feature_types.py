@@ -6,8 +6,9 @@ frame into one float array and fail on such a column with numpy's words
 ("could not convert string to float: 'a'", a ``DTypePromotionError`` between
 ``Float64DType`` and ``DateTime64DType``), which name neither the column nor
 a remedy. Dates alone (a frame of them, or a datetime64 array) are worse:
-they convert without a word into nanoseconds since 1970, about 1.6e18, and
-the network trains on that. :func:`check_feature_types`, called before those
+they convert without a word into counts of their unit since 1970 (in
+pandas' nanoseconds, 1.8e18 for a date in 2026), and the network trains on
+that. :func:`check_feature_types`, called before those
 checks, names the columns and says what to do.
 """
 
