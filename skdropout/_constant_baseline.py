@@ -25,12 +25,9 @@ def warn_if_no_better_than_constant(estimator, probe, constant_name):
 
     Returns whether it warned.
     """
-    output = probe.output
-    if output is None or not (output != output[:1]).any():
-        return False  # nothing scored, or a dead layer, which says so itself
-    loss, constant = probe.loss(weighted=True), probe.constant_loss()
-    if loss < constant:
+    if not probe.no_better_than_a_constant():
         return False
+    loss, constant = probe.loss(weighted=True), probe.constant_loss()
     warn_at_users_line(
         f"Training stopped early, after {estimator.n_iter_} epochs, while the "
         f"network's loss on the training data ({loss:.4g}) is no lower than "

@@ -40,13 +40,7 @@ def counts_toward_stopping(probe):
     the fit to ``max_iter``. See :class:`EarlyStopping`.
     """
 
-    def counts():
-        if probe.loss(weighted=True) < probe.constant_loss():
-            return True
-        output = probe.output
-        return not (output != output[:1]).any()
-
-    return counts
+    return lambda: not probe.no_better_than_a_constant()
 
 
 def new_record(estimator):

@@ -159,6 +159,19 @@ class TrainingProbe:
                 )
         return self._constant_loss
 
+    def no_better_than_a_constant(self):
+        """Whether the outputs last scored vary, yet score no better than a constant.
+
+        That is, their loss (weighted) is no lower than :meth:`constant_loss`,
+        while they differ between rows: a network that has not begun to
+        learn, rather than one that predicts a constant for good (a layer of
+        dead ReLUs), which has its own warning.
+        """
+        output = self.output
+        if output is None or not (output != output[:1]).any():
+            return False
+        return self.loss(weighted=True) >= self.constant_loss()
+
     def penalised_loss(self):
         """The L2-penalised training loss of the outputs last scored.
 
