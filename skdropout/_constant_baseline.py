@@ -13,6 +13,7 @@ same on every row gets the dead-layer warning instead (:mod:`._dead_network`).
 
 from sklearn.exceptions import ConvergenceWarning
 
+from ._scale_advice import advice
 from ._utils import warn_at_users_line
 
 
@@ -22,18 +23,23 @@ def warn_if_no_better_than_constant(estimator, probe, constant_name):
     ``probe`` is the fit's :class:`~._probe.TrainingProbe`, last scored on
     the weights the fit keeps; ``constant_name`` says what the constant
     predicts ("the class frequencies", "the mean target").
+    The advice names the feature or target far from unit scale, the likely
+    cause, when the probe rows show one (:mod:`._scale_advice`).
 
     Returns whether it warned.
     """
     if not probe.no_better_than_a_constant():
         return False
     loss, constant = probe.loss(weighted=True), probe.constant_loss()
+    # Name the data far from unit scale, the likely cause, when there are any.
+    remedy = advice(estimator, probe)
+    if remedy is None:
+        remedy = "Standardise the inputs (a StandardScaler in a pipeline)"
     warn_at_users_line(
         f"Training stopped early, after {estimator.n_iter_} epochs, while the "
         f"network's loss on the training data ({loss:.4g}) is no lower than "
         f"that of predicting {constant_name} for every sample ({constant:.4g}). "
-        "Standardise the inputs (a StandardScaler in a pipeline), or raise "
-        f"n_iter_no_change (now {estimator.n_iter_no_change}).",
+        f"{remedy}, or raise n_iter_no_change (now {estimator.n_iter_no_change}).",
         ConvergenceWarning,
     )
     return True

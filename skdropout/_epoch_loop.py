@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _divergence, _hyperparameters, _validation_set
+from . import _divergence, _hyperparameters, _scale_advice, _validation_set
 from ._blowup import BlowUpRule
 from ._constant_baseline import warn_if_no_better_than_constant
 from ._dead_network import warn_if_dead
@@ -161,9 +161,13 @@ def run_epochs(estimator, plan, call):
                 stopped_early = plateau_stop and not plan.incremental
                 break
             if est.n_iter_ == est.max_iter:
+                # scikit-learn's words, then (beyond them) which data are far
+                # from unit scale, if any: the likely cause.
+                remedy = _scale_advice.advice(est, probe)
                 warn_at_users_line(
                     f"Stochastic Optimizer: Maximum iterations ({est.max_iter})"
-                    " reached and the optimization hasn't converged yet.",
+                    " reached and the optimization hasn't converged yet."
+                    + ("" if remedy is None else f" {remedy}."),
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
