@@ -9,6 +9,10 @@ about 0.4 accuracy on unscaled wine, for scikit-learn's MLP as for ours,
 without a word. Only a fit that the stopping rule ended is looked at: one
 that ran to ``max_iter`` already warns, and a network whose outputs are the
 same on every row gets the dead-layer warning instead (:mod:`._dead_network`).
+
+The constant's loss also says when ``tol``, which is absolute, was too
+coarse to judge the fit: a target of small spread makes every loss small,
+and a fit stopped on a plateau of such a loss may have barely begun.
 """
 
 from sklearn.exceptions import ConvergenceWarning
@@ -40,6 +44,51 @@ def warn_if_no_better_than_constant(estimator, probe, constant_name):
         f"network's loss on the training data ({loss:.4g}) is no lower than "
         f"that of predicting {constant_name} for every sample ({constant:.4g}). "
         f"{remedy}, or raise n_iter_no_change (now {estimator.n_iter_no_change}).",
+        ConvergenceWarning,
+    )
+    return True
+
+
+# Without early stopping the rule judges the training loss against the
+# absolute ``tol``. Where predicting a constant already costs little (a
+# target of small spread: half its variance), ``tol`` is a large share of
+# all the loss there is to lose, and the rule stops fits that are still
+# improving. Beyond COARSE_SHARE of the constant's loss, ``tol`` is too
+# coarse to see 1% progress (at the default 1e-4: a standardised target's
+# constant loss is 0.5, a target of standard deviation 0.14 is at the
+# limit); a fit whose loss is still above UNFITTED_SHARE of the constant's
+# (an R^2 below 0.9 on the training rows, for squared error) then warns.
+COARSE_SHARE = 0.01
+UNFITTED_SHARE = 0.1
+
+
+def warn_if_tol_too_coarse(estimator, probe, constant_name):
+    """Warn if ``tol`` was too coarse for a loss this small to judge the fit.
+
+    For a fit the stopping rule ended while judging the training loss (no
+    ``early_stopping``, whose validation score does not depend on the
+    targets' scale). ``probe`` and ``constant_name`` as for
+    :func:`warn_if_no_better_than_constant`, which takes precedence.
+
+    Returns whether it warned.
+    """
+    constant = probe.constant_loss()
+    loss = probe.loss(weighted=True)
+    tol = estimator.tol
+    if not (0 < constant and tol > COARSE_SHARE * constant):
+        return False
+    if not loss > UNFITTED_SHARE * constant:
+        return False
+    remedy = advice(estimator, probe)
+    remedy = "L" if remedy is None else f"{remedy}, or l"
+    warn_at_users_line(
+        f"Training stopped early, after {estimator.n_iter_} epochs, as its "
+        f"training loss did not improve more than tol={tol} for "
+        f"{estimator.n_iter_no_change} consecutive epochs. But tol is "
+        f"{tol / constant:.1%} of the loss of predicting {constant_name} for "
+        f"every sample ({constant:.3g}), too coarse to see the progress of a "
+        "loss this small, and the network's loss on the training data "
+        f"({loss:.3g}) is still {loss / constant:.0%} of that. {remedy}ower tol.",
         ConvergenceWarning,
     )
     return True

@@ -10,9 +10,12 @@ too) at an R^2 of about -3.4 (``benchmarks/battery_defaults.py
 --first-contact``); standardised inputs and target give 0.28 on the split
 of the example in ``docs/reliability.rst``, where the raw ones give -3.7.
 Such a fit ends at ``max_iter`` with scikit-learn's words, "the optimization
-hasn't converged yet", which name no cause. When the probe rows (see
-:mod:`._probe`, a sample of the training rows) show a feature or a target
-an order of magnitude or more from unit scale, a sentence saying which, and
+hasn't converged yet", which name no cause. Targets of small spread fail
+too: the initial network's outputs vary by far more, and scikit-learn's
+absolute ``tol`` sees no progress in their small losses. When the probe
+rows (see :mod:`._probe`, a sample of the training rows) show a feature or
+a target an order of magnitude or more from unit scale (for a target, also
+below it), a sentence saying which, and
 how to scale it, follows those words, as scikit-learn's
 ``LogisticRegression`` advises scaling when it runs out of iterations; the
 warning of a fit stopped no better than a constant
@@ -25,7 +28,8 @@ import numpy as np
 import scipy.sparse as sp
 
 # An order of magnitude from unit scale: a mean or a standard deviation
-# beyond this, in absolute value, is far from it. Standardised data have
+# beyond this, in absolute value, is far from it (and, for a target, a
+# standard deviation below its inverse). Standardised data have
 # mean 0 and standard deviation 1; min-max scaled data, or pixels over 255,
 # stay well inside.
 FAR = 10.0
@@ -35,19 +39,30 @@ FAR = 10.0
 _TARGETS_IN_OWN_UNITS = ("squared_error", "gaussian_nll")
 
 
-def farthest_column(values):
+def farthest_column(values, small_spread=False):
     """The column of ``values`` farthest from unit scale, if any is far.
 
     Parameters
     ----------
     values : ndarray of shape (n_rows, n_columns)
+    small_spread : bool, default=False
+        Whether a column whose standard deviation is positive but below
+        ``1 / FAR`` is far too. Meant for targets: their spread is what the
+        R^2 and ``tol`` measure, and the initial network's outputs vary by
+        far more (``make_regression`` with a target of standard deviation
+        0.05 stopped the regressor at a test R^2 of -0.35, 0.99
+        standardised: the example in ``docs/reliability.rst``). Not for
+        inputs, where a rare binary feature has
+        a small spread and does no harm.
 
     Returns
     -------
     farthest : tuple or None
         ``(column, mean, std)`` of the column whose larger of ``|mean|`` and
-        ``std`` is largest, when that exceeds :data:`FAR`; None otherwise
-        (also for no rows, and for non-finite statistics).
+        ``std`` is largest, when that exceeds :data:`FAR`; otherwise, with
+        ``small_spread``, of the column with the smallest positive standard
+        deviation, when that is below ``1 / FAR``; otherwise None (also for
+        no rows, and for non-finite statistics).
     """
     if values.shape[0] == 0 or values.shape[1] == 0:
         return None
@@ -59,7 +74,12 @@ def farthest_column(values):
         return None
     column = int(np.argmax(size))
     if size[column] <= FAR:
-        return None
+        if not small_spread:
+            return None
+        spread = np.where(std > 0, std, np.inf)
+        column = int(np.argmin(spread))
+        if spread[column] >= 1 / FAR:
+            return None
     return column, float(mean[column]), float(std[column])
 
 
@@ -75,7 +95,7 @@ def advice(estimator, probe):
     far_input = None if sp.issparse(probe.X) else farthest_column(probe.X)
     far_target = None
     if getattr(estimator, "loss", None) in _TARGETS_IN_OWN_UNITS:
-        far_target = farthest_column(probe.Y)
+        far_target = farthest_column(probe.Y, small_spread=True)
     if far_input is None and far_target is None:
         return None
     parts, remedies = [], []

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_wine
+from sklearn.datasets import load_diabetes, load_wine, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -57,3 +57,64 @@ def test_a_fit_that_runs_to_max_iter_warns_only_that():
     reg, messages = _messages(lambda: reg.fit(X, y))
     assert reg.score(X, y) < 0
     assert len(messages) == 1 and "Maximum iterations" in messages[0]
+
+
+def _small_spread_regression(spread):
+    """Standardised inputs, and a standardised target times ``spread``."""
+    X, y = make_regression(500, 10, noise=1, random_state=0)
+    X = (X - X.mean(0)) / X.std(0)
+    return X, spread * (y - y.mean()) / y.std()
+
+
+COARSE = "But tol is"
+
+
+def test_a_plateau_of_a_small_loss_warns_that_tol_is_too_coarse():
+    # Half the target's variance is 0.00115: tol=1e-4 is 9% of it. The fit
+    # stops after 60 epochs with the target barely fitted.
+    X, y = _small_spread_regression(0.05)
+    reg = DropoutMLPRegressor(random_state=0)
+    with pytest.warns(ConvergenceWarning, match=COARSE) as caught:
+        reg.fit(X, y)
+    assert reg.n_iter_ < reg.max_iter
+    (message,) = [str(w.message) for w in caught]
+    assert "of the loss of predicting the mean target for every sample" in message
+    # The target's spread is below 0.1: the advice names it.
+    assert "The target (mean" in message and message.endswith(", or lower tol.")
+    assert reg.score(X, y) < 0.9
+
+
+def test_without_data_far_from_unit_scale_the_advice_is_to_lower_tol():
+    X, y = _small_spread_regression(0.12)  # tol is 1.5% of half its variance
+    with pytest.warns(ConvergenceWarning, match=COARSE) as caught:
+        DropoutMLPRegressor(random_state=0).fit(X, y)
+    (message,) = [str(w.message) for w in caught]
+    assert message.endswith(" Lower tol.")
+
+
+def test_a_plateau_reached_with_the_target_fitted_does_not_warn():
+    # Still a coarse tol, but 60 epochs of patience let the network fit the
+    # target (R^2 0.93 on the training rows) before the rule stops it.
+    X, y = _small_spread_regression(0.1)
+    reg = DropoutMLPRegressor(n_iter_no_change=60, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg.fit(X, y)
+    assert reg.n_iter_ < reg.max_iter
+
+
+def test_a_standardised_target_leaves_tol_fine():
+    X, y = _small_spread_regression(1.0)
+    reg = DropoutMLPRegressor(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg.fit(X, y)
+    assert reg.n_iter_ < reg.max_iter
+
+
+def test_early_stopping_judges_a_score_whose_scale_tol_suits():
+    # The validation R^2 does not shrink with the target: tol is not coarse.
+    X, y = _small_spread_regression(0.05)
+    reg = DropoutMLPRegressor(early_stopping=True, random_state=0)
+    _, messages = _messages(lambda: reg.fit(X, y))
+    assert not [m for m in messages if COARSE in m]

@@ -81,6 +81,23 @@ def test_several_far_targets_are_advised_together():
     assert " Target 1 (mean" in message and "standardise the targets with" in message
 
 
+def test_a_target_of_small_spread_is_named():
+    X, y = _standardised_diabetes()
+    y = 0.02 * (y - y.mean()) / y.std()
+    message = _max_iter_message(DropoutMLPRegressor(max_iter=5, random_state=0), X, y)
+    assert " The target (mean " in message and "standard deviation 0.02" in message
+
+
+def test_a_rare_binary_feature_is_not_far_from_unit_scale():
+    # One row in a hundred is 1: a standard deviation of about 0.1, which
+    # does a network no harm. Only targets are judged by a small spread.
+    X, y = _standardised_diabetes()
+    rare = (np.arange(X.shape[0]) % 100 == 0).astype(float)
+    X = np.column_stack([X, rare])
+    reg = DropoutMLPRegressor(max_iter=5, random_state=0)
+    assert _max_iter_message(reg, X, (y - y.mean()) / y.std()) == SKLEARN_WORDS
+
+
 def test_poisson_targets_are_not_judged_by_their_scale():
     # The Poisson output is exp(network): a mean count of 150 is log(150)
     # away, not 150.
@@ -151,6 +168,15 @@ def test_the_farthest_column_is_found_by_its_mean_or_its_spread():
     assert (column, mean, std) == (1, 2 * FAR, 0.0)
     values[:, 2] *= 3 * FAR  # now farther, by its spread
     assert farthest_column(values)[0] == 2
+
+
+def test_a_small_spread_is_far_only_when_asked_for_and_not_zero():
+    values = np.column_stack([np.ones(4), [0.0, 0.05, 0.0, 0.05], [-1, 1, -1, 1]])
+    assert farthest_column(values) is None
+    column, mean, std = farthest_column(values, small_spread=True)
+    assert (column, mean, std) == (1, 0.025, 0.025)
+    values[:, 1] *= 4  # a spread of 0.1: no longer below 1 / FAR
+    assert farthest_column(values, small_spread=True) is None
 
 
 @pytest.mark.parametrize(
