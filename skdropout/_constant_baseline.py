@@ -80,7 +80,7 @@ def warn_if_tol_too_coarse(estimator, probe, constant_name):
     if not loss > UNFITTED_SHARE * constant:
         return False
     remedy = advice(estimator, probe)
-    remedy = "L" if remedy is None else f"{remedy}, or l"
+    action = "Lower tol" if remedy is None else f"{remedy}, or lower tol"
     warn_at_users_line(
         f"Training stopped early, after {estimator.n_iter_} epochs, as its "
         f"training loss did not improve more than tol={tol} for "
@@ -88,7 +88,7 @@ def warn_if_tol_too_coarse(estimator, probe, constant_name):
         f"{tol / constant:.1%} of the loss of predicting {constant_name} for "
         f"every sample ({constant:.3g}), too coarse to see the progress of a "
         "loss this small, and the network's loss on the training data "
-        f"({loss:.3g}) is still {loss / constant:.0%} of that. {remedy}ower tol.",
+        f"({loss:.3g}) is still {loss / constant:.0%} of that. {action}.",
         ConvergenceWarning,
     )
     return True

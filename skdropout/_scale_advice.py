@@ -52,8 +52,8 @@ def farthest_column(values, small_spread=False):
         far more (``make_regression`` with a target of standard deviation
         0.05 stopped the regressor at a test R^2 of -0.35, 0.99
         standardised: the example in ``docs/reliability.rst``). Not for
-        inputs, where a rare binary feature has
-        a small spread and does no harm.
+        inputs, where a rare binary feature has a small spread and does no
+        harm.
 
     Returns
     -------
