@@ -12,7 +12,10 @@ same on every row gets the dead-layer warning instead (:mod:`._dead_network`).
 
 The constant's loss also says when ``tol``, which is absolute, was too
 coarse to judge the fit: a target of small spread makes every loss small,
-and a fit stopped on a plateau of such a loss may have barely begun.
+and a fit stopped on a plateau of such a loss may have barely begun. And
+a fit stopped barely fitted, its loss still above a tenth of the
+constant's, on data far from unit scale (:mod:`._scale_advice`) has the
+likely cause named.
 """
 
 from sklearn.exceptions import ConvergenceWarning
@@ -89,6 +92,39 @@ def warn_if_tol_too_coarse(estimator, probe, constant_name):
         f"every sample ({constant:.3g}), too coarse to see the progress of a "
         "loss this small, and the network's loss on the training data "
         f"({loss:.3g}) is still {loss / constant:.0%} of that. {action}.",
+        ConvergenceWarning,
+    )
+    return True
+
+
+def warn_if_unfitted_far_from_unit_scale(estimator, probe, constant_name):
+    """Warn if a fit stopped early, barely fitted, on data far from unit scale.
+
+    The stopping rule can end a fit on a plateau that the scale of its
+    data made: inputs in the hundreds swamp the first layer, and it learns
+    little more. Such a fit is better than a constant, so
+    :func:`warn_if_no_better_than_constant` is silent, and scikit-learn's
+    MLP says nothing either. When the network's loss on the probe rows is
+    still above ``UNFITTED_SHARE`` of the constant prediction's and
+    :func:`~._scale_advice.advice` finds data far from unit scale, the
+    warning names them. A fit that went far (digits as they come, whose
+    pixels reach a mean of 12.6, stops under a tenth of the constant's
+    loss) gets no warning.
+
+    Returns whether it warned.
+    """
+    constant = probe.constant_loss()
+    loss = probe.loss(weighted=True)
+    if not (0 < constant and loss > UNFITTED_SHARE * constant):
+        return False
+    remedy = advice(estimator, probe)
+    if remedy is None:
+        return False
+    warn_at_users_line(
+        f"Training stopped early, after {estimator.n_iter_} epochs, with the "
+        f"network's loss on the training data ({loss:.3g}) still "
+        f"{loss / constant:.0%} of that of predicting {constant_name} for every "
+        f"sample ({constant:.3g}). {remedy}.",
         ConvergenceWarning,
     )
     return True

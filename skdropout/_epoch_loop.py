@@ -15,7 +15,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _divergence, _hyperparameters, _scale_advice, _validation_set
 from ._blowup import BlowUpRule
-from ._constant_baseline import warn_if_no_better_than_constant, warn_if_tol_too_coarse
+from ._constant_baseline import (
+    warn_if_no_better_than_constant,
+    warn_if_tol_too_coarse,
+    warn_if_unfitted_far_from_unit_scale,
+)
 from ._dead_network import warn_if_dead
 from ._early_stopping import EarlyStopping, counts_toward_stopping, dropout_free_loss
 from ._engine import Checkpoint
@@ -191,9 +195,12 @@ def run_epochs(estimator, plan, call):
         constant_name = (
             "the class frequencies" if is_classifier(est) else "the mean target"
         )
+        # One warning at most, the first that applies.
         warned = warn_if_no_better_than_constant(est, probe, constant_name)
         if not warned and not est.early_stopping:
-            warn_if_tol_too_coarse(est, probe, constant_name)
+            warned = warn_if_tol_too_coarse(est, probe, constant_name)
+        if not warned:
+            warn_if_unfitted_far_from_unit_scale(est, probe, constant_name)
     fit_ctx.call_on_fit_task_end(
         estimator=est, **hook_data, reconstruction_attributes=fitted_copy
     )

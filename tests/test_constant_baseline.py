@@ -9,7 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_wine, make_regression
+from sklearn.datasets import (
+    load_diabetes,
+    load_digits,
+    load_wine,
+    make_friedman2,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -118,3 +124,43 @@ def test_early_stopping_judges_a_score_whose_scale_tol_suits():
     reg = DropoutMLPRegressor(early_stopping=True, random_state=0)
     _, messages = _messages(lambda: reg.fit(X, y))
     assert not [m for m in messages if COARSE in m]
+
+
+UNFITTED = "still"
+
+
+def test_a_plateau_barely_fitted_on_data_far_from_unit_scale_names_them():
+    # make_friedman2 as it comes: inputs up to about 1700, a target of
+    # about 500. The fit stops after 42 epochs at an R^2 of 0.38 (0.99
+    # standardised), better than the mean, so no other warning applies.
+    X, y = make_friedman2(300, noise=1, random_state=0)
+    reg = DropoutMLPRegressor(random_state=0)
+    with pytest.warns(ConvergenceWarning, match=UNFITTED) as caught:
+        reg.fit(X, y)
+    assert reg.n_iter_ < reg.max_iter
+    (message,) = [str(w.message) for w in caught]
+    assert "of that of predicting the mean target for every sample" in message
+    assert (
+        "The inputs (feature 1: mean" in message and "and the target (mean" in message
+    )
+
+
+def test_the_same_data_standardised_stop_without_a_warning():
+    X, y = make_friedman2(300, noise=1, random_state=0)
+    X, y = StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+    reg = DropoutMLPRegressor(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg.fit(X, y)
+    assert reg.n_iter_ < reg.max_iter
+
+
+def test_a_fit_far_from_unit_scale_that_went_far_gets_no_warning():
+    # Digits as they come: pixels of mean up to 12.6, but the fit stops
+    # with a loss well under a tenth of the class frequencies'.
+    X, y = load_digits(return_X_y=True)
+    clf = DropoutMLPClassifier(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.n_iter_ < clf.max_iter
