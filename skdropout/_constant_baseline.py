@@ -75,6 +75,8 @@ def warn_if_tol_too_coarse(estimator, probe, constant_name):
 
     Returns whether it warned.
     """
+    if not probe.outputs_vary():
+        return False  # a constant network: the dead-layer warning's case
     constant = probe.constant_loss()
     loss = probe.loss(weighted=True)
     tol = estimator.tol
@@ -113,6 +115,8 @@ def warn_if_unfitted_far_from_unit_scale(estimator, probe, constant_name):
 
     Returns whether it warned.
     """
+    if not probe.outputs_vary():
+        return False  # a constant network: the dead-layer warning's case
     constant = probe.constant_loss()
     loss = probe.loss(weighted=True)
     if not (0 < constant and loss > UNFITTED_SHARE * constant):

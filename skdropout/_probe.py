@@ -167,10 +167,18 @@ class TrainingProbe:
         learn, rather than one that predicts a constant for good (a layer of
         dead ReLUs), which has its own warning.
         """
-        output = self.output
-        if output is None or not (output != output[:1]).any():
+        if not self.outputs_vary():
             return False
         return self.loss(weighted=True) >= self.constant_loss()
+
+    def outputs_vary(self):
+        """Whether the outputs last scored differ between rows.
+
+        False before any scoring, and for a network that predicts one value
+        for every row (a layer of dead ReLUs), which has its own warning.
+        """
+        output = self.output
+        return output is not None and bool((output != output[:1]).any())
 
     def penalised_loss(self):
         """The L2-penalised training loss of the outputs last scored.

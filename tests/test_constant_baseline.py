@@ -19,7 +19,7 @@ from sklearn.datasets import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor, _constant_baseline
 
 NO_BETTER = "is no lower than that of predicting"
 
@@ -164,3 +164,26 @@ def test_a_fit_far_from_unit_scale_that_went_far_gets_no_warning():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y)
     assert clf.n_iter_ < clf.max_iter
+
+
+class _ConstantNetworkProbe:
+    """A probe whose network predicts one value for every row."""
+
+    def outputs_vary(self):
+        return False
+
+    def constant_loss(self):
+        raise AssertionError("a constant network is not judged further")
+
+
+@pytest.mark.parametrize(
+    "warn_if",
+    [
+        _constant_baseline.warn_if_tol_too_coarse,
+        _constant_baseline.warn_if_unfitted_far_from_unit_scale,
+    ],
+)
+def test_a_constant_network_is_left_to_the_dead_layer_warning(warn_if):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        assert not warn_if(DropoutMLPRegressor(), _ConstantNetworkProbe(), "it")
