@@ -18,10 +18,30 @@ constant's, on data far from unit scale (:mod:`._scale_advice`) has the
 likely cause named.
 """
 
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
 from ._scale_advice import advice
 from ._utils import warn_at_users_line
+
+
+def warn_if_stopped_with_little_to_show(estimator, probe):
+    """After a fit the stopping rule ended: the first warning that applies.
+
+    At most one: no better than a constant; else (judging the training
+    loss, without ``early_stopping``) a ``tol`` too coarse for the loss;
+    else barely fitted on data far from unit scale. ``probe`` is the fit's
+    :class:`~._probe.TrainingProbe`, last scored on the weights the fit
+    keeps.
+
+    Returns whether it warned.
+    """
+    name = "the class frequencies" if is_classifier(estimator) else "the mean target"
+    if warn_if_no_better_than_constant(estimator, probe, name):
+        return True
+    if not estimator.early_stopping and warn_if_tol_too_coarse(estimator, probe, name):
+        return True
+    return warn_if_unfitted_far_from_unit_scale(estimator, probe, name)
 
 
 def warn_if_no_better_than_constant(estimator, probe, constant_name):

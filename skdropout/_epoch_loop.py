@@ -10,16 +10,11 @@ import copy
 import functools
 
 import numpy as np
-from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _divergence, _hyperparameters, _scale_advice, _validation_set
 from ._blowup import BlowUpRule
-from ._constant_baseline import (
-    warn_if_no_better_than_constant,
-    warn_if_tol_too_coarse,
-    warn_if_unfitted_far_from_unit_scale,
-)
+from ._constant_baseline import warn_if_stopped_with_little_to_show
 from ._dead_network import warn_if_dead
 from ._early_stopping import EarlyStopping, counts_toward_stopping, dropout_free_loss
 from ._engine import Checkpoint
@@ -192,15 +187,7 @@ def run_epochs(estimator, plan, call):
         probe.score()
     warn_if_dead(est, probe.output, X)
     if stopped_early:
-        constant_name = (
-            "the class frequencies" if is_classifier(est) else "the mean target"
-        )
-        # One warning at most, the first that applies.
-        warned = warn_if_no_better_than_constant(est, probe, constant_name)
-        if not warned and not est.early_stopping:
-            warned = warn_if_tol_too_coarse(est, probe, constant_name)
-        if not warned:
-            warn_if_unfitted_far_from_unit_scale(est, probe, constant_name)
+        warn_if_stopped_with_little_to_show(est, probe)
     fit_ctx.call_on_fit_task_end(
         estimator=est, **hook_data, reconstruction_attributes=fitted_copy
     )
