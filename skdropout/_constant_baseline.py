@@ -95,15 +95,11 @@ def warn_if_tol_too_coarse(estimator, probe, constant_name):
 
     Returns whether it warned.
     """
-    if not probe.outputs_vary():
-        return False  # a constant network: the dead-layer warning's case
-    constant = probe.constant_loss()
-    loss = probe.loss(weighted=True)
+    losses = _barely_fitted(probe)
     tol = estimator.tol
-    if not (0 < constant and tol > COARSE_SHARE * constant):
+    if losses is None or not tol > COARSE_SHARE * losses[1]:
         return False
-    if not loss > UNFITTED_SHARE * constant:
-        return False
+    loss, constant = losses
     remedy = advice(estimator, probe)
     action = "Lower tol" if remedy is None else f"{remedy}, or lower tol"
     warn_at_users_line(
@@ -135,15 +131,11 @@ def warn_if_unfitted_far_from_unit_scale(estimator, probe, constant_name):
 
     Returns whether it warned.
     """
-    if not probe.outputs_vary():
-        return False  # a constant network: the dead-layer warning's case
-    constant = probe.constant_loss()
-    loss = probe.loss(weighted=True)
-    if not (0 < constant and loss > UNFITTED_SHARE * constant):
-        return False
-    remedy = advice(estimator, probe)
+    losses = _barely_fitted(probe)
+    remedy = None if losses is None else advice(estimator, probe)
     if remedy is None:
         return False
+    loss, constant = losses
     warn_at_users_line(
         f"Training stopped early, after {estimator.n_iter_} epochs, with the "
         f"network's loss on the training data ({loss:.3g}) still "
@@ -152,3 +144,19 @@ def warn_if_unfitted_far_from_unit_scale(estimator, probe, constant_name):
         ConvergenceWarning,
     )
     return True
+
+
+def _barely_fitted(probe):
+    """The probe rows' ``(loss, constant's loss)`` if the network barely fits.
+
+    That is, if its outputs vary (a constant network is the dead-layer
+    warning's case) and its loss is still above ``UNFITTED_SHARE`` of a
+    positive constant's; None otherwise.
+    """
+    if not probe.outputs_vary():
+        return None
+    constant = probe.constant_loss()
+    loss = probe.loss(weighted=True)
+    if not (0 < constant and loss > UNFITTED_SHARE * constant):
+        return None
+    return loss, constant
