@@ -12,7 +12,9 @@ W3: 100-256-256-256-1), with the L2 term on the weights, as in training:
   this one) this bounds any single-threaded implementation, compiled or
   not; split over threads, the square roots take less.
 - ``skdropout``: ``AdamOptimizer.update`` on the parameters laid out in one
-  vector, as the trainer calls it (cache-sized slices, no allocation).
+  vector, as the trainer calls it (cache-sized slices, no allocation), but
+  reading the gradients: the trainer lets it work in them
+  (``overwrite_grads``), which a step repeated on the same gradients cannot.
 - ``sklearn``: scikit-learn's own (private) Adam, on one array per layer; it
   makes new arrays at every step.
 - ``torch-fused`` (optional): ``torch.optim.Adam(fused=True)``, a compiled

@@ -28,7 +28,8 @@ Contenders, timed in this fixed order inside every repeat:
   optimizer or dropout: a lower bound for any NumPy MLP.
 - ``floor+adam``: the same products plus, after every minibatch, skdropout's
   Adam step (no L2 term) on all parameters, laid out in one vector as
-  skdropout lays them out: what an engine costs whose only work besides the
+  skdropout lays them out and called as its trainer calls it (working in
+  the gradients): what an engine costs whose only work besides the
   products is the optimizer. Its ratio to sklearn bounds what any change
   outside the optimizer could still gain.
 - ``sklearn``: ``MLPClassifier`` / ``MLPRegressor`` with the same network,
@@ -283,6 +284,8 @@ def run_floor(wl, epochs, optimizer=False):
     rows = wl.batch_size
     n_samples = wl.X.shape[0]
     last = len(coefs) - 1
+    n_coef = sum(W.size for W in coefs)
+    intercept_grads = flat_grad[n_coef:].copy()
     start_time = clock()
     for _ in range(epochs):
         for start in range(0, n_samples, rows):
@@ -296,7 +299,11 @@ def run_floor(wl, epochs, optimizer=False):
             for i in range(last + 1):
                 np.dot(inputs[i].T, deltas[i][:n], out=coef_grads[i])
             if adam is not None:
-                adam.update([flat], [flat_grad])
+                # As the trainer calls it: the update may work in the
+                # gradients, which the next minibatch's products refill (the
+                # intercepts' few are put back by hand).
+                adam.update([flat], [flat_grad], overwrite_grads=True)
+                flat_grad[n_coef:] = intercept_grads
     return clock() - start_time, None
 
 

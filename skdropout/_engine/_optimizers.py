@@ -1,9 +1,10 @@
 """Stochastic optimizers that update lists of parameter arrays in place.
 
 They hold their own state (velocities, moment estimates), allocated once per
-fit in the parameters' dtype. ``update`` only reads the gradients: its
-workspace is two slices' worth of scratch, which stays in cache, so that the
-step writes back to memory nothing but the parameters and the state. The
+fit in the parameters' dtype. ``update`` reads the gradients and, unless
+told that it may overwrite them (as the trainer's step does: the next
+minibatch refills them), leaves them as they were, working in two slices'
+worth of scratch. The
 arithmetic follows scikit-learn's ``_stochastic_optimizers`` operation
 for operation, so that a network trained without dropout matches sklearn's
 MLP to rounding.
@@ -61,18 +62,25 @@ def _penalised_sizes(params, l2_sizes):
     return [p.size for p in params] if l2_sizes is None else l2_sizes
 
 
-def _with_l2(param, grad, n_penalised, l2, out):
+def _with_l2(param, grad, n_penalised, l2, out, overwrite_grad=False):
     """``grad + l2 * param`` on the first ``n_penalised`` entries.
 
-    Written to ``out`` (returned, cut to the slice's length); ``grad`` itself
-    is returned when no entry carries the term. Adding the term slice by
-    slice, just before the slice's update, reads the weights while they are
-    in cache, instead of in passes of their own over the whole network.
+    Written to ``out`` (returned, cut to the slice's length) or, with
+    ``overwrite_grad``, to ``grad`` itself (``out`` then holds ``l2 * param``);
+    ``grad`` itself is returned when no entry carries the term. Adding the
+    term slice by slice, just before the slice's update, reads the weights
+    while they are in cache, instead of in passes of their own over the
+    whole network.
     """
     if not l2 or n_penalised == 0:
         return grad
+    term = out[:n_penalised]
+    np.multiply(param[:n_penalised], l2, out=term)
+    if overwrite_grad:
+        # grad + term rounds as term + grad does: the same bits either way.
+        grad[:n_penalised] += term
+        return grad
     total = out[: grad.size]
-    np.multiply(param[:n_penalised], l2, out=total[:n_penalised])
     total[:n_penalised] += grad[:n_penalised]
     if n_penalised < grad.size:
         total[n_penalised:] = grad[n_penalised:]
@@ -218,8 +226,8 @@ class SGDOptimizer(_Optimizer):
         self.learning_rate /= 5.0
         return False
 
-    def update(self, params, grads, l2=0.0, l2_sizes=None):
-        """Take one step; ``grads`` are only read.
+    def update(self, params, grads, l2=0.0, l2_sizes=None, overwrite_grads=False):
+        """Take one step.
 
         Parameters
         ----------
@@ -230,6 +238,11 @@ class SGDOptimizer(_Optimizer):
         l2_sizes : list of int, default=None
             How many leading entries of each (flattened) parameter array the
             L2 term applies to; None means all of them.
+        overwrite_grads : bool, default=False
+            Whether the step may use ``grads`` as its workspace, leaving them
+            meaningless; by default they are only read. Fewer arrays in play
+            keep more of them in cache. The trainer, which refills its
+            gradients at every minibatch, lets it.
         """
         momentum, lr = self.momentum, self.learning_rate
         first, second = self._workspace(params)
@@ -237,8 +250,9 @@ class SGDOptimizer(_Optimizer):
         for param, grad, n_penalised, (velocity,) in _slices(
             params, grads, l2_sizes, self.velocities
         ):
-            step = second[: param.size]
-            np.multiply(_with_l2(param, grad, n_penalised, l2, first), lr, out=step)
+            total = _with_l2(param, grad, n_penalised, l2, first, overwrite_grads)
+            step = total if overwrite_grads else second[: param.size]
+            np.multiply(total, lr, out=step)
             velocity *= momentum
             velocity -= step
             if self.nesterov:
@@ -331,10 +345,11 @@ class AdamOptimizer(_Optimizer):
             self._settled_bound_scale = scale
         return scale
 
-    def update(self, params, grads, l2=0.0, l2_sizes=None):
-        """Take one step; ``grads`` are only read.
+    def update(self, params, grads, l2=0.0, l2_sizes=None, overwrite_grads=False):
+        """Take one step.
 
-        ``l2`` and ``l2_sizes`` add an L2 term to the gradients first, as in
+        ``l2`` and ``l2_sizes`` add an L2 term to the gradients first, and
+        ``overwrite_grads`` lets the step use them as its workspace, as in
         :meth:`SGDOptimizer.update`.
         """
         self.t += 1
@@ -356,8 +371,11 @@ class AdamOptimizer(_Optimizer):
         for param, grad, n_penalised, (m, v) in _slices(
             params, grads, l2_sizes, self.ms, self.vs
         ):
-            grad = _with_l2(param, grad, n_penalised, l2, first)
-            step = second[: param.size]
+            grad = _with_l2(param, grad, n_penalised, l2, first, overwrite_grads)
+            # Once added to the first moment, the gradient is needed only
+            # squared: with overwrite_grads the rest of the step works in it,
+            # and the passes below touch five arrays instead of six.
+            step = grad if overwrite_grads else second[: param.size]
             m *= beta_1
             m += grad
             np.multiply(grad, grad, out=step)

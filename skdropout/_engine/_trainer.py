@@ -312,6 +312,9 @@ class MinibatchTrainer:
     def step(self, X_batch, Y_batch, sample_weight=None):
         """Sample masks, backpropagate, update, and project; returns the loss.
 
+        The update works in ``coef_grads`` and ``intercept_grads``: after a
+        step they hold no gradient (:meth:`loss_and_gradients` fills them).
+
         A batch whose sample weights are all zero carries no information: it
         is skipped (no update) and its loss counts as 0.
         """
@@ -330,10 +333,15 @@ class MinibatchTrainer:
             )
         # The optimizer adds the L2 term's gradient slice by slice, while each
         # slice of weights and gradients is in cache for its own update,
-        # rather than in two passes of their own over all the weights.
+        # rather than in two passes of their own over all the weights. The
+        # next batch refills the gradients: the update may work in them.
         l2 = self.alpha / _batch_weight(X_batch.shape[0], sample_weight)
         self.optimizer.update(
-            self._update_params, self._update_grads, l2=l2, l2_sizes=self._l2_sizes
+            self._update_params,
+            self._update_grads,
+            l2=l2,
+            l2_sizes=self._l2_sizes,
+            overwrite_grads=True,
         )
         if self.constraint is not None:
             self.constraint.project(self.optimizer.step_bound())

@@ -301,6 +301,39 @@ def test_update_only_reads_the_gradients(make_optimizer, l2, size):
     np.testing.assert_array_equal(grad, before)
 
 
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        *OPTIMIZERS,
+        pytest.param(
+            lambda params: SGDOptimizer(params, 0.1, nesterov=False), id="sgd-plain"
+        ),
+    ],
+)
+@pytest.mark.parametrize("l2", [0.0, 0.03])
+@pytest.mark.parametrize("size", [10, (1 << 19) + 1000], ids=["whole", "sliced"])
+def test_overwriting_the_gradients_takes_the_same_steps_to_the_bit(
+    make_optimizer, l2, size
+):
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=size).astype(np.float32)
+    steps = [rng.normal(size=size).astype(np.float32) for _ in range(3)]
+    reading, overwriting = start.copy(), start.copy()
+    read_only, may_overwrite = make_optimizer([reading]), make_optimizer([overwriting])
+
+    for grad in steps:
+        read_only.update([reading], [grad.copy()], l2=l2, l2_sizes=[size // 3])
+        may_overwrite.update(
+            [overwriting],
+            [grad.copy()],
+            l2=l2,
+            l2_sizes=[size // 3],
+            overwrite_grads=True,
+        )
+
+    np.testing.assert_array_equal(overwriting, reading)
+
+
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
 def test_make_state_writeable_copies_read_only_state_and_keeps_its_values(
     make_optimizer,
