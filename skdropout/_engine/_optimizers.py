@@ -96,6 +96,35 @@ class _Optimizer:
         self.learning_rate = float(learning_rate_init)
         self._scratch = None
 
+    # The slices of the last update (see _sliced). A class attribute, so
+    # that an optimizer pickled before they were kept reads None.
+    _cut = None
+
+    def _sliced(self, params, grads, l2_sizes):
+        """The slices an update walks, and its two scratch vectors.
+
+        Cutting them (aligned views of the parameters, the gradients and
+        each state array, see ``_slices``) costs more than the update itself
+        on a small network, and leaves more interpreter work between the
+        matrix products of a step, which slows them too: the slices are cut
+        once, and kept while the same ``params``, ``grads`` and ``l2_sizes``
+        list objects come back, as they do from the trainer at every step.
+        A caller must pass new lists rather than change what its lists hold.
+        """
+        cut = self._cut
+        if (
+            cut is None
+            or cut[0] is not params
+            or cut[1] is not grads
+            or cut[2] is not l2_sizes
+        ):
+            states = [getattr(self, name) for name in self._state_lists]
+            slices = list(
+                _slices(params, grads, _penalised_sizes(params, l2_sizes), *states)
+            )
+            cut = self._cut = (params, grads, l2_sizes, slices, self._workspace(params))
+        return cut[3], cut[4]
+
     def _workspace(self, params):
         """Two scratch vectors as long as the longest slice of ``params``."""
         # Rebuilt on demand rather than stored, so that a pickled estimator
@@ -109,11 +138,11 @@ class _Optimizer:
 
     def release_workspace(self):
         """Free the scratch vectors; the next update makes them again."""
-        self._scratch = None
+        self._scratch = self._cut = None
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_scratch"] = None
+        state["_scratch"] = state["_cut"] = None
         return state
 
     # Names of the scalar attributes that, with ``state_arrays``, make up the
@@ -140,6 +169,7 @@ class _Optimizer:
             for i, array in enumerate(arrays):
                 if not array.flags.writeable:
                     arrays[i] = array.copy()
+                    self._cut = None  # its slices were cut from the old array
 
     def state_scalars(self):
         """The scalar part of the optimizer's state, as a dict."""
@@ -245,11 +275,8 @@ class SGDOptimizer(_Optimizer):
             gradients at every minibatch, lets it.
         """
         momentum, lr = self.momentum, self.learning_rate
-        first, second = self._workspace(params)
-        l2_sizes = _penalised_sizes(params, l2_sizes)
-        for param, grad, n_penalised, (velocity,) in _slices(
-            params, grads, l2_sizes, self.velocities
-        ):
+        slices, (first, second) = self._sliced(params, grads, l2_sizes)
+        for param, grad, n_penalised, (velocity,) in slices:
             total = _with_l2(param, grad, n_penalised, l2, first, overwrite_grads)
             step = total if overwrite_grads else second[: param.size]
             np.multiply(total, lr, out=step)
@@ -366,11 +393,8 @@ class AdamOptimizer(_Optimizer):
         root = math.sqrt(1 - beta_2)
         scale = self.learning_rate * (1 - beta_1) / root
         shifted_epsilon = self.epsilon / root
-        first, second = self._workspace(params)
-        l2_sizes = _penalised_sizes(params, l2_sizes)
-        for param, grad, n_penalised, (m, v) in _slices(
-            params, grads, l2_sizes, self.ms, self.vs
-        ):
+        slices, (first, second) = self._sliced(params, grads, l2_sizes)
+        for param, grad, n_penalised, (m, v) in slices:
             grad = _with_l2(param, grad, n_penalised, l2, first, overwrite_grads)
             # Once added to the first moment, the gradient is needed only
             # squared: with overwrite_grads the rest of the step works in it,

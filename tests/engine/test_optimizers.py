@@ -1,5 +1,7 @@
 """SGD and Adam steps against their update formulas, computed by hand."""
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -352,6 +354,62 @@ def test_make_state_writeable_copies_read_only_state_and_keeps_its_values(
     assert all(array.flags.writeable for array in optimizer.state_arrays())
     for array, before in zip(state, values):
         np.testing.assert_array_equal(array, before)
+
+
+def _two_steps_by_a_fresh_optimizer(make_optimizer, start, gradients):
+    param = start.copy()
+    optimizer = make_optimizer([param])
+    for grad in gradients:
+        optimizer.update([param], [grad.copy()])
+    return param, optimizer.state_arrays()
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
+def test_steps_reusing_the_same_lists_after_make_state_writeable_update_the_copies(
+    make_optimizer,
+):
+    # The trainer passes the same lists at every step; the optimizer keeps
+    # the slices it cut from them, which must follow the copied state.
+    start = np.linspace(-1.0, 1.0, 4)
+    gradients = [np.arange(4.0), np.array([1.0, -2.0, 0.5, 3.0])]
+    param = start.copy()
+    params, grads = [param], [gradients[0].copy()]
+    optimizer = make_optimizer(params)
+    optimizer.update(params, grads)
+    for array in optimizer.state_arrays():
+        array.flags.writeable = False
+
+    optimizer.make_state_writeable()
+    grads[0][...] = gradients[1]
+    optimizer.update(params, grads)
+
+    want_param, want_state = _two_steps_by_a_fresh_optimizer(
+        make_optimizer, start, gradients
+    )
+    np.testing.assert_array_equal(param, want_param)
+    for got, want in zip(optimizer.state_arrays(), want_state):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
+def test_a_pickled_optimizer_takes_the_steps_the_original_takes(make_optimizer):
+    start = np.linspace(-1.0, 1.0, 4)
+    gradients = [np.arange(4.0), np.array([1.0, -2.0, 0.5, 3.0])]
+    param = start.copy()
+    params, grads = [param], [gradients[0].copy()]
+    optimizer = make_optimizer(params)
+    optimizer.update(params, grads)
+
+    copy = pickle.loads(pickle.dumps(optimizer))
+    copied_param = param.copy()
+    copy.update([copied_param], [gradients[1].copy()])
+
+    want_param, want_state = _two_steps_by_a_fresh_optimizer(
+        make_optimizer, start, gradients
+    )
+    np.testing.assert_array_equal(copied_param, want_param)
+    for got, want in zip(copy.state_arrays(), want_state):
+        np.testing.assert_array_equal(got, want)
 
 
 # ------------------------------------------------------------------ schedules
