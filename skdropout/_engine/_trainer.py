@@ -167,18 +167,12 @@ class MinibatchTrainer:
         # (see _forward_train). Configuration only: a step that needs the
         # ReLU and the mask apart asks for that explicitly.
         self._relu_folds_into_mask = activation == "relu"
-        # Per hidden layer: the method that draws its masks, packed where
-        # the ReLU folds into them (see sample_masks). Fixed for the fit,
-        # and called at every step.
-        self._hidden_draws = [
-            (
-                i,
-                self.masks.sample_packed
-                if self._relu_folds_into_mask and self.masks.packs(i)
-                else self.masks.sample,
-            )
+        # Per hidden layer: whether its masks are drawn packed, as where the
+        # ReLU folds into them (see sample_masks). Fixed for the fit.
+        self._hidden_plan = tuple(
+            (i, self._relu_folds_into_mask and self.masks.packs(i))
             for i in range(1, n_layers)
-        ]
+        )
         self._input_dropped = dropout_rates[0] > 0
         # The L2 penalty's share of the last batch's loss, and of the last
         # epoch's: the divergence rules judge the data loss without it.
@@ -312,7 +306,7 @@ class MinibatchTrainer:
         # A mask that the ReLU will fold into stays packed: _forward_train
         # makes the fused factor from its bits, never writing the mask out.
         drawn = [None]
-        drawn += [draw(i, n) for i, draw in self._hidden_draws]
+        drawn += self.masks.sample_layers(self._hidden_plan, n)
         if self._input_dropped:
             masks = self.masks
             if _is_sparse(X_batch):
