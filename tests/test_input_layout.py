@@ -2,7 +2,7 @@
 
 Column-major input (a DataFrame's values, a Fortran-ordered array, a
 column-sliced view) is copied once into C order for the shuffled minibatch
-gathers (see ``MinibatchTrainer._shuffled_rows``); the network trained must be
+gathers (see ``MinibatchRows._shuffled_rows``); the network trained must be
 the one trained on the C-ordered array, to the bit.
 """
 
@@ -83,17 +83,17 @@ def test_the_trainer_copies_a_column_major_x_once_not_per_epoch():
     order = rng.permutation(30)
     trainer, _ = _engine_trainer()
     trainer.run_epoch(X, Y, None, 8, order)
-    copy = trainer._row_major
+    copy = trainer.minibatches.row_major_copy
     assert copy is not None and copy.flags.c_contiguous
     np.testing.assert_array_equal(copy, X)
     trainer.run_epoch(X, Y, None, 8, order)
-    assert trainer._row_major is copy
+    assert trainer.minibatches.row_major_copy is copy
     # Another X (an internal validation split, a partial_fit batch) replaces
     # the copy rather than adding one.
     other = np.asfortranarray(X[:20])
     trainer.run_epoch(other, Y[:20], None, 8, order[order < 20])
-    assert trainer._row_major is not copy
-    np.testing.assert_array_equal(trainer._row_major, other)
+    assert trainer.minibatches.row_major_copy is not copy
+    np.testing.assert_array_equal(trainer.minibatches.row_major_copy, other)
 
 
 def test_the_trainer_copies_nothing_for_c_ordered_or_unshuffled_input():
@@ -103,7 +103,7 @@ def test_the_trainer_copies_nothing_for_c_ordered_or_unshuffled_input():
     trainer, _ = _engine_trainer()
     trainer.run_epoch(X, Y, None, 8, rng.permutation(30))
     trainer.run_epoch(np.asfortranarray(X), Y, None, 8, None)
-    assert trainer._row_major is None
+    assert trainer.minibatches.row_major_copy is None
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

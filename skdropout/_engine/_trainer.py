@@ -3,12 +3,12 @@
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, activation_workspace
 from ._dropout import DropoutMasks, PackedMask
 from ._losses import LOSS_GRADIENTS, LOSSES, OUTPUTS_PER_TARGET
 from ._max_norm import MaxNormConstraint
+from ._minibatches import MinibatchRows, is_sparse
 from ._parameters import empty_like_packed
 
 
@@ -111,16 +111,10 @@ class MinibatchTrainer:
         # mask factor it hands to the backward pass (see _forward_train), or
         # else the scratch the activation's derivative works in.
         self._hidden_scratch = [np.empty((rows, u), dtype=dtype) for u in units[1:-1]]
-        self._X_buffer = None  # allocated on first gather, in X's width
-        # The C-ordered copy of a column-major or strided X that shuffled
-        # epochs gather from, and the X it copies (see _shuffled_rows).
-        self._copied_from = None
-        self._row_major = None
         # Y has fewer columns than the output layer for a loss that predicts
         # more than one number per target (a mean and a variance).
         n_targets = units[-1] // OUTPUTS_PER_TARGET.get(loss, 1)
-        self._Y_buffer = np.empty((rows, n_targets), dtype=dtype)
-        self._sw_buffer = np.empty(rows, dtype=dtype)
+        self.minibatches = MinibatchRows(rows, n_targets, dtype)
         self._sw_scaled = np.empty(rows, dtype=dtype)
         self._loss_scratch = (
             np.empty((rows, units[-1]), dtype=dtype),
@@ -209,10 +203,12 @@ class MinibatchTrainer:
         other than by this trainer's steps (restored, set by the caller)
         void that bound: call :meth:`project_start` before training on.
         """
-        if batch_size > self._Y_buffer.shape[0]:
+        gather = self.minibatches.gather
+        if batch_size > self.minibatches.batch_size:
             raise ValueError(
-                f"batch_size={batch_size} exceeds the {self._Y_buffer.shape[0]} "
-                "rows the trainer's buffers were made for."
+                f"batch_size={batch_size} exceeds the "
+                f"{self.minibatches.batch_size} rows the trainer's buffers were "
+                "made for."
             )
         n_samples = X.shape[0]
         accumulated = penalties = 0.0
@@ -222,7 +218,7 @@ class MinibatchTrainer:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)
-                X_batch, Y_batch, sw_batch = self._gather(
+                X_batch, Y_batch, sw_batch = gather(
                     X, Y, sample_weight, order, start, stop
                 )
                 batch_loss = self.step(X_batch, Y_batch, sw_batch)
@@ -232,66 +228,6 @@ class MinibatchTrainer:
                 penalties += self._penalty * (stop - start)
         self.epoch_penalty = penalties / n_samples
         return accumulated / n_samples
-
-    def _gather(self, X, Y, sample_weight, order, start, stop):
-        n = stop - start
-        if order is None:
-            rows = slice(start, stop)
-            sw = None if sample_weight is None else sample_weight[rows]
-            X_batch = X[rows]
-            if not _is_sparse(X) and not X_batch.flags.c_contiguous:
-                # Rows of a Fortran-ordered X (a single-dtype DataFrame, say)
-                # are strided: np.dot would copy them into a new array at
-                # every product; copy them once, into the reused buffer.
-                buffer = self._rows_buffer(X)[:n]
-                np.copyto(buffer, X_batch)
-                X_batch = buffer
-            return X_batch, Y[rows], sw
-        idx = order[start:stop]
-        # The indices come from a permutation of the rows, so they are valid:
-        # mode="clip" skips the bounds check, and with it the temporary that
-        # take otherwise fills before copying into ``out``. (The methods, not
-        # np.take: its Python wrapper costs a microsecond a call, a share of
-        # a small network's step.)
-        if _is_sparse(X):
-            X_batch = X[idx]
-        else:
-            X = self._shuffled_rows(X)
-            X_batch = X.take(idx, axis=0, out=self._rows_buffer(X)[:n], mode="clip")
-        Y_batch = Y.take(idx, axis=0, out=self._Y_buffer[:n], mode="clip")
-        sw = None
-        if sample_weight is not None:
-            sw = sample_weight.take(idx, out=self._sw_buffer[:n], mode="clip")
-        return X_batch, Y_batch, sw
-
-    def _shuffled_rows(self, X):
-        """``X``, or a C-ordered copy of it made once per trainer, to gather from.
-
-        np.take copies a whole array that is not C-contiguous (a DataFrame's
-        values, a Fortran-ordered or column-sliced array) into C order before
-        taking any row: for a shuffled minibatch that is the whole of X per
-        batch, several times the rest of the step. One copy made at the first
-        shuffled gather and kept while the same X comes back (the trainer
-        lives for one fit) costs one pass over X per fit instead; it doubles
-        the memory X takes during the fit, where C-ordered input needs no
-        copy. The gathered rows are the same values either way, so the fit
-        is the same as on C-ordered input, to the bit.
-        """
-        if X.flags.c_contiguous:
-            return X
-        if self._copied_from is not X:
-            self._row_major = None  # let the old copy go before making the new
-            self._row_major = np.ascontiguousarray(X)
-            self._copied_from = X
-        return self._row_major
-
-    def _rows_buffer(self, X):
-        """The reused buffer for a minibatch of X's rows, made on first use."""
-        if self._X_buffer is None or self._X_buffer.shape[1] != X.shape[1]:
-            self._X_buffer = np.empty(
-                (self._Y_buffer.shape[0], X.shape[1]), dtype=X.dtype
-            )
-        return self._X_buffer
 
     # ------------------------------------------------------------------- step
     def sample_masks(self, X_batch):
@@ -309,7 +245,7 @@ class MinibatchTrainer:
         drawn += self.masks.sample_layers(self._hidden_plan, n)
         if self._input_dropped:
             masks = self.masks
-            if _is_sparse(X_batch):
+            if is_sparse(X_batch):
                 drawn[0] = masks.sample_flat(0, X_batch.nnz)
             else:
                 drawn[0] = masks.sample(0, n)
@@ -409,7 +345,7 @@ class MinibatchTrainer:
             masks = [
                 self.masks.expand(m) if isinstance(m, PackedMask) else m for m in masks
             ]
-        sparse = _is_sparse(X_batch)
+        sparse = is_sparse(X_batch)
         rows = self._rows(n)
         inputs, factors = self._forward_train(
             X_batch, masks, rows, sparse, fuse_relu_and_mask
@@ -487,7 +423,8 @@ class MinibatchTrainer:
             else:
                 if self._dropped[0] is None:
                     self._dropped[0] = np.empty(
-                        (self._Y_buffer.shape[0], X_batch.shape[1]), dtype=self.dtype
+                        (self.minibatches.batch_size, X_batch.shape[1]),
+                        dtype=self.dtype,
                     )
                 dropped = self._dropped[0][: X_batch.shape[0]]
                 np.multiply(X_batch, first, out=dropped)
@@ -632,11 +569,6 @@ class _RowViews:
         self.loss_scratch = tuple(s[:n] for s in trainer._loss_scratch)
         self.sw_scaled = trainer._sw_scaled[:n]
         self.ones = trainer._ones[:n]
-
-
-def _is_sparse(X):
-    """``sp.issparse(X)``, without its abstract-class check for an ndarray."""
-    return not isinstance(X, np.ndarray) and sp.issparse(X)
 
 
 def _batch_weight(n_rows, sample_weight):
