@@ -356,12 +356,28 @@ def test_make_state_writeable_copies_read_only_state_and_keeps_its_values(
         np.testing.assert_array_equal(array, before)
 
 
-def _two_steps_by_a_fresh_optimizer(make_optimizer, start, gradients):
-    param = start.copy()
-    optimizer = make_optimizer([param])
-    for grad in gradients:
-        optimizer.update([param], [grad.copy()])
-    return param, optimizer.state_arrays()
+START = np.linspace(-1.0, 1.0, 4)
+TWO_STEPS = [np.arange(4.0), np.array([1.0, -2.0, 0.5, 3.0])]
+
+
+def _after_the_first_step(make_optimizer):
+    """An optimizer, its parameter and its lists, one step into TWO_STEPS."""
+    param = START.copy()
+    params, grads = [param], [TWO_STEPS[0].copy()]
+    optimizer = make_optimizer(params)
+    optimizer.update(params, grads)
+    return optimizer, params, grads
+
+
+def _assert_both_steps_taken(optimizer, param, make_optimizer):
+    """``optimizer`` and ``param`` are where a fresh optimizer takes them."""
+    want = START.copy()
+    fresh = make_optimizer([want])
+    for grad in TWO_STEPS:
+        fresh.update([want], [grad.copy()])
+    np.testing.assert_array_equal(param, want)
+    for got, expected in zip(optimizer.state_arrays(), fresh.state_arrays()):
+        np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
@@ -370,46 +386,26 @@ def test_steps_reusing_the_same_lists_after_make_state_writeable_update_the_copi
 ):
     # The trainer passes the same lists at every step; the optimizer keeps
     # the slices it cut from them, which must follow the copied state.
-    start = np.linspace(-1.0, 1.0, 4)
-    gradients = [np.arange(4.0), np.array([1.0, -2.0, 0.5, 3.0])]
-    param = start.copy()
-    params, grads = [param], [gradients[0].copy()]
-    optimizer = make_optimizer(params)
-    optimizer.update(params, grads)
+    optimizer, params, grads = _after_the_first_step(make_optimizer)
     for array in optimizer.state_arrays():
         array.flags.writeable = False
 
     optimizer.make_state_writeable()
-    grads[0][...] = gradients[1]
+    grads[0][...] = TWO_STEPS[1]
     optimizer.update(params, grads)
 
-    want_param, want_state = _two_steps_by_a_fresh_optimizer(
-        make_optimizer, start, gradients
-    )
-    np.testing.assert_array_equal(param, want_param)
-    for got, want in zip(optimizer.state_arrays(), want_state):
-        np.testing.assert_array_equal(got, want)
+    _assert_both_steps_taken(optimizer, params[0], make_optimizer)
 
 
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
 def test_a_pickled_optimizer_takes_the_steps_the_original_takes(make_optimizer):
-    start = np.linspace(-1.0, 1.0, 4)
-    gradients = [np.arange(4.0), np.array([1.0, -2.0, 0.5, 3.0])]
-    param = start.copy()
-    params, grads = [param], [gradients[0].copy()]
-    optimizer = make_optimizer(params)
-    optimizer.update(params, grads)
+    optimizer, params, _ = _after_the_first_step(make_optimizer)
 
     copy = pickle.loads(pickle.dumps(optimizer))
-    copied_param = param.copy()
-    copy.update([copied_param], [gradients[1].copy()])
+    copied_param = params[0].copy()
+    copy.update([copied_param], [TWO_STEPS[1].copy()])
 
-    want_param, want_state = _two_steps_by_a_fresh_optimizer(
-        make_optimizer, start, gradients
-    )
-    np.testing.assert_array_equal(copied_param, want_param)
-    for got, want in zip(copy.state_arrays(), want_state):
-        np.testing.assert_array_equal(got, want)
+    _assert_both_steps_taken(copy, copied_param, make_optimizer)
 
 
 # ------------------------------------------------------------------ schedules
