@@ -209,10 +209,7 @@ class DropoutMasks:
         as :meth:`sample`, so that either keeps a seed's stream of masks.
         """
         width = self.widths[layer]
-        size = n_rows * width
-        return PackedMask(
-            layer, (n_rows, width), self._words.take(-(-size // 64), -(-size // 8))
-        )
+        return PackedMask(layer, (n_rows, width), self._random_bytes(n_rows * width))
 
     def sample_layers(self, plan, n_rows):
         """Draw the masks of several layers over ``n_rows`` rows, in order.

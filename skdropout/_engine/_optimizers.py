@@ -4,10 +4,9 @@ They hold their own state (velocities, moment estimates), allocated once per
 fit in the parameters' dtype. ``update`` reads the gradients and, unless
 told that it may overwrite them (as the trainer's step does: the next
 minibatch refills them), leaves them as they were, working in two slices'
-worth of scratch. The
-arithmetic follows scikit-learn's ``_stochastic_optimizers`` operation
-for operation, so that a network trained without dropout matches sklearn's
-MLP to rounding.
+worth of scratch. The arithmetic follows scikit-learn's
+``_stochastic_optimizers`` operation for operation, so that a network
+trained without dropout matches sklearn's MLP to rounding.
 """
 
 import math
